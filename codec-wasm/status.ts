@@ -21,6 +21,7 @@ export const ERR_TLV_TRUNCATED = -20; // type/id/length bytes run past the end
 export const ERR_TLV_LENGTH_OVERFLOW = -21; // value length runs past its container
 export const ERR_TLV_NESTING = -22; // a kind inside a container that may not hold it
 export const ERR_TLV_TOO_MANY_ENTRIES = -23; // more entries than the entry table holds
+export const ERR_TLV_VALUE_LENGTH = -24; // a typed value of a length its type does not allow
 // Encoder and ABI errors
 export const ERR_OUTPUT_TOO_SMALL = -30; // encoded form larger than the output region
 export const ERR_INPUT_TOO_LARGE = -31; // input cannot be placed in wasm memory
@@ -43,6 +44,7 @@ export const STATUS_NAMES: Readonly<Record<number, string>> = {
   [ERR_TLV_LENGTH_OVERFLOW]: "ERR_TLV_LENGTH_OVERFLOW",
   [ERR_TLV_NESTING]: "ERR_TLV_NESTING",
   [ERR_TLV_TOO_MANY_ENTRIES]: "ERR_TLV_TOO_MANY_ENTRIES",
+  [ERR_TLV_VALUE_LENGTH]: "ERR_TLV_VALUE_LENGTH",
   [ERR_OUTPUT_TOO_SMALL]: "ERR_OUTPUT_TOO_SMALL",
   [ERR_INPUT_TOO_LARGE]: "ERR_INPUT_TOO_LARGE",
   [ERR_BAD_ARGUMENT]: "ERR_BAD_ARGUMENT",
