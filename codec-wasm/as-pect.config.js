@@ -7,7 +7,7 @@ export default {
   disclude: [/node_modules/],
   // The codec's static tables need more than as-pect's default 10 pages (and its --memory-size
   // flag takes no value in 8.1.0), so the specs get their own 64-page memory.
-  async instantiate(_memory, createImports, instantiate, binary) {
+  instantiate(_memory, createImports, instantiate, binary) {
     const memory = new WebAssembly.Memory({ initial: 64 });
     return instantiate(binary, createImports({ env: { memory } }));
   },

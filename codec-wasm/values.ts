@@ -47,7 +47,10 @@ export function decodeBlock(value: Uint8Array): Block {
 
 export function encodeBlock(block: Block): Uint8Array {
   const { num, more, szx } = block;
-  if (!Number.isInteger(num) || num < 0 || num > 0xfffff || !Number.isInteger(szx) || szx < 0 || szx > 6) {
+  if (
+    !Number.isInteger(num) || num < 0 || num > 0xfffff || !Number.isInteger(szx) || szx < 0 ||
+    szx > 6
+  ) {
     throw new CodecError(ERR_BAD_ARGUMENT, 0);
   }
   return encodeUint(num * 16 + (more ? 8 : 0) + szx);

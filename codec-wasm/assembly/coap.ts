@@ -45,12 +45,12 @@ const PAYLOAD_MARKER: u32 = 0xff;
 const MAX_OPTION_NUMBER: i32 = 65535;
 const MAX_OPTION_LENGTH: i32 = 65535 + 269; // 14-form extension: uint16 + 269
 
-@inline function row(msgIndex: i32, field: i32): usize {
-  return MSG_TABLE + (<usize>(msgIndex * MSG_STRIDE + field) << 2);
+function row(msgIndex: i32, field: i32): usize {
+  return MSG_TABLE + (<usize> (msgIndex * MSG_STRIDE + field) << 2);
 }
 
-@inline function optRow(optIndex: i32, field: i32): usize {
-  return OPT_TABLE + (<usize>(optIndex * OPT_STRIDE + field) << 2);
+function optRow(optIndex: i32, field: i32): usize {
+  return OPT_TABLE + (<usize> (optIndex * OPT_STRIDE + field) << 2);
 }
 
 function fail(msgIndex: i32, status: i32, offset: i32): i32 {
@@ -69,18 +69,18 @@ export function decodeCoapAt(ptr: usize, len: i32, msgIndex: i32, optStart: i32)
   store<i32>(row(msgIndex, MSG_OPTION_START), optStart);
   store<i32>(row(msgIndex, MSG_OPTION_COUNT), 0);
   if (len < 4) return fail(msgIndex, ERR_TRUNCATED_HEADER, len < 0 ? 0 : len);
-  const b0 = <u32>load<u8>(ptr);
+  const b0 = <u32> load<u8>(ptr);
   if ((b0 >> 6) != COAP_VERSION) return fail(msgIndex, ERR_BAD_VERSION, 0);
-  const tkl = <i32>(b0 & 0x0f);
+  const tkl = <i32> (b0 & 0x0f);
   if (tkl > 8) return fail(msgIndex, ERR_TOKEN_LENGTH, 0);
   if (len < 4 + tkl) return fail(msgIndex, ERR_TRUNCATED_TOKEN, len);
-  const code = <i32>load<u8>(ptr, 1);
+  const code = <i32> load<u8>(ptr, 1);
   // RFC 7252 §4.1: an Empty message (0.00) has TKL 0 and nothing after the Message ID.
   if (code == 0 && len != 4) return fail(msgIndex, ERR_EMPTY_MESSAGE_NOT_EMPTY, 4);
-  store<i32>(row(msgIndex, MSG_TYPE), <i32>((b0 >> 4) & 3));
+  store<i32>(row(msgIndex, MSG_TYPE), <i32> ((b0 >> 4) & 3));
   store<i32>(row(msgIndex, MSG_TOKEN_LENGTH), tkl);
   store<i32>(row(msgIndex, MSG_CODE), code);
-  store<i32>(row(msgIndex, MSG_MESSAGE_ID), (<i32>load<u8>(ptr, 2) << 8) | <i32>load<u8>(ptr, 3));
+  store<i32>(row(msgIndex, MSG_MESSAGE_ID), (<i32> load<u8>(ptr, 2) << 8) | <i32> load<u8>(ptr, 3));
   store<i32>(row(msgIndex, MSG_TOKEN_OFFSET), 4);
 
   let pos = 4 + tkl;
@@ -88,33 +88,35 @@ export function decodeCoapAt(ptr: usize, len: i32, msgIndex: i32, optStart: i32)
   let count = 0;
   let payloadOffset = len;
   while (pos < len) {
-    const head = <u32>load<u8>(ptr + <usize>pos);
+    const head = <u32> load<u8>(ptr + <usize> pos);
     if (head == PAYLOAD_MARKER) {
       if (pos + 1 == len) return fail(msgIndex, ERR_EMPTY_PAYLOAD, pos);
       payloadOffset = pos + 1;
       break;
     }
     const start = pos;
-    let delta = <i32>(head >> 4);
-    let length = <i32>(head & 0x0f);
+    let delta = <i32> (head >> 4);
+    let length = <i32> (head & 0x0f);
     if (delta == 15 || length == 15) return fail(msgIndex, ERR_RESERVED_NIBBLE, start);
     pos++;
     if (delta == 13) {
       if (pos + 1 > len) return fail(msgIndex, ERR_TRUNCATED_OPTION, start);
-      delta = <i32>load<u8>(ptr + <usize>pos) + 13;
+      delta = <i32> load<u8>(ptr + <usize> pos) + 13;
       pos += 1;
     } else if (delta == 14) {
       if (pos + 2 > len) return fail(msgIndex, ERR_TRUNCATED_OPTION, start);
-      delta = ((<i32>load<u8>(ptr + <usize>pos) << 8) | <i32>load<u8>(ptr + <usize>pos, 1)) + 269;
+      delta = ((<i32> load<u8>(ptr + <usize> pos) << 8) | <i32> load<u8>(ptr + <usize> pos, 1)) +
+        269;
       pos += 2;
     }
     if (length == 13) {
       if (pos + 1 > len) return fail(msgIndex, ERR_TRUNCATED_OPTION, start);
-      length = <i32>load<u8>(ptr + <usize>pos) + 13;
+      length = <i32> load<u8>(ptr + <usize> pos) + 13;
       pos += 1;
     } else if (length == 14) {
       if (pos + 2 > len) return fail(msgIndex, ERR_TRUNCATED_OPTION, start);
-      length = ((<i32>load<u8>(ptr + <usize>pos) << 8) | <i32>load<u8>(ptr + <usize>pos, 1)) + 269;
+      length = ((<i32> load<u8>(ptr + <usize> pos) << 8) | <i32> load<u8>(ptr + <usize> pos, 1)) +
+        269;
       pos += 2;
     }
     if (length > len - pos) return fail(msgIndex, ERR_TRUNCATED_OPTION, start);
@@ -137,31 +139,31 @@ export function decodeCoapAt(ptr: usize, len: i32, msgIndex: i32, optStart: i32)
 }
 
 /** Bytes needed to encode an option nibble extension for value `v` (0, 1 or 2). */
-@inline function extensionSize(v: i32): i32 {
+function extensionSize(v: i32): i32 {
   return v < 13 ? 0 : v < 269 ? 1 : 2;
 }
 
-@inline function nibble(v: i32): u32 {
-  return v < 13 ? <u32>v : v < 269 ? 13 : 14;
+function nibble(v: i32): u32 {
+  return v < 13 ? <u32> v : v < 269 ? 13 : 14;
 }
 
 /** Writes the extension bytes for value `v` at `p`; returns the new write position. */
-@inline function writeExtension(p: usize, v: i32): usize {
+function writeExtension(p: usize, v: i32): usize {
   if (v >= 269) {
     const x = v - 269;
-    store<u8>(p, <u8>(x >> 8));
-    store<u8>(p, <u8>x, 1);
+    store<u8>(p, <u8> (x >> 8));
+    store<u8>(p, <u8> x, 1);
     return p + 2;
   }
   if (v >= 13) {
-    store<u8>(p, <u8>(v - 13));
+    store<u8>(p, <u8> (v - 13));
     return p + 1;
   }
   return p;
 }
 
 /** True when [offset, offset+length) lies inside a source region of `cap` bytes. */
-@inline function inside(offset: i32, length: i32, cap: i32): bool {
+function inside(offset: i32, length: i32, cap: i32): bool {
   return offset >= 0 && length >= 0 && offset <= cap && length <= cap - offset;
 }
 
@@ -180,10 +182,10 @@ export function encodeCoapFrom(src: usize, srcCap: i32, out: usize, outCap: i32)
   const optionCount = load<i32>(row(0, MSG_OPTION_COUNT));
   const payloadOffset = load<i32>(row(0, MSG_PAYLOAD_OFFSET));
   const payloadLength = load<i32>(row(0, MSG_PAYLOAD_LENGTH));
-  if (<u32>type > 3 || <u32>tkl > 8 || <u32>code > 255 || <u32>mid > 0xffff) {
+  if (<u32> type > 3 || <u32> tkl > 8 || <u32> code > 255 || <u32> mid > 0xffff) {
     return ERR_BAD_ARGUMENT;
   }
-  if (<u32>optionCount > <u32>MAX_OPTIONS) return ERR_BAD_ARGUMENT;
+  if (<u32> optionCount > <u32> MAX_OPTIONS) return ERR_BAD_ARGUMENT;
   if (!inside(tokenOffset, tkl, srcCap) || !inside(payloadOffset, payloadLength, srcCap)) {
     return ERR_BAD_ARGUMENT;
   }
@@ -208,28 +210,28 @@ export function encodeCoapFrom(src: usize, srcCap: i32, out: usize, outCap: i32)
   if (size > outCap) return ERR_OUTPUT_TOO_SMALL;
 
   // Second pass: write.
-  store<u8>(out, <u8>((COAP_VERSION << 6) | (<u32>type << 4) | <u32>tkl));
-  store<u8>(out, <u8>code, 1);
-  store<u8>(out, <u8>(mid >> 8), 2);
-  store<u8>(out, <u8>mid, 3);
-  memory.copy(out + 4, src + <usize>tokenOffset, <usize>tkl);
-  let p = out + 4 + <usize>tkl;
+  store<u8>(out, <u8> ((COAP_VERSION << 6) | (<u32> type << 4) | <u32> tkl));
+  store<u8>(out, <u8> code, 1);
+  store<u8>(out, <u8> (mid >> 8), 2);
+  store<u8>(out, <u8> mid, 3);
+  memory.copy(out + 4, src + <usize> tokenOffset, <usize> tkl);
+  let p = out + 4 + <usize> tkl;
   previous = 0;
   for (let i = 0; i < optionCount; i++) {
     const number = load<i32>(optRow(i, 0));
     const offset = load<i32>(optRow(i, 1));
     const length = load<i32>(optRow(i, 2));
     const delta = number - previous;
-    store<u8>(p, <u8>((nibble(delta) << 4) | nibble(length)));
+    store<u8>(p, <u8> ((nibble(delta) << 4) | nibble(length)));
     p = writeExtension(p + 1, delta);
     p = writeExtension(p, length);
-    memory.copy(p, src + <usize>offset, <usize>length);
-    p += <usize>length;
+    memory.copy(p, src + <usize> offset, <usize> length);
+    p += <usize> length;
     previous = number;
   }
   if (payloadLength > 0) {
-    store<u8>(p, <u8>PAYLOAD_MARKER);
-    memory.copy(p + 1, src + <usize>payloadOffset, <usize>payloadLength);
+    store<u8>(p, <u8> PAYLOAD_MARKER);
+    memory.copy(p + 1, src + <usize> payloadOffset, <usize> payloadLength);
   }
   return size;
 }

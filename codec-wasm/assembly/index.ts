@@ -79,18 +79,18 @@ export function decodeCoapBatch(count: i32): i32 {
   let optionCursor = 0;
   let ok = 0;
   for (let i = 0; i < count; i++) {
-    const offset = load<i32>(BATCH_TABLE + (<usize>(i * BATCH_STRIDE) << 2));
-    const length = load<i32>(BATCH_TABLE + (<usize>(i * BATCH_STRIDE + 1) << 2));
+    const offset = load<i32>(BATCH_TABLE + (<usize> (i * BATCH_STRIDE) << 2));
+    const length = load<i32>(BATCH_TABLE + (<usize> (i * BATCH_STRIDE + 1) << 2));
     let status: i32;
     if (offset < 0 || length < 0 || offset > cap || length > cap - offset) {
       status = ERR_BAD_ARGUMENT;
-      store<i32>(MSG_TABLE + (<usize>(i * MSG_STRIDE) << 2), status);
+      store<i32>(MSG_TABLE + (<usize> (i * MSG_STRIDE) << 2), status);
     } else {
-      status = decodeCoapAt(base + <usize>offset, length, i, optionCursor);
+      status = decodeCoapAt(base + <usize> offset, length, i, optionCursor);
     }
     if (status == OK) {
       ok++;
-      optionCursor += load<i32>(MSG_TABLE + (<usize>(i * MSG_STRIDE + MSG_OPTION_COUNT) << 2));
+      optionCursor += load<i32>(MSG_TABLE + (<usize> (i * MSG_STRIDE + MSG_OPTION_COUNT) << 2));
     }
   }
   return ok;

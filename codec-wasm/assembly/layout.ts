@@ -70,10 +70,10 @@ export function outputCapacity(): i32 {
 
 /** Grows memory by enough pages for `bytes` and returns the start of the new area, or 0. */
 function growFor(bytes: i32): usize {
-  const pages = ((bytes + 0xffff) >>> 16);
+  const pages = (bytes + 0xffff) >>> 16;
   const before = memory.grow(pages);
   if (before < 0) return 0;
-  return (<usize>before) << 16;
+  return (<usize> before) << 16;
 }
 
 /**

@@ -34,12 +34,12 @@ const TOP: i32 = -1;
 /** Three length bytes at most (type bits 4-3 = 11). */
 const MAX_VALUE_LENGTH: i32 = 0xffffff;
 
-@inline function cell(index: i32, field: i32): usize {
-  return TLV_TABLE + (<usize>(index * TLV_STRIDE + field) << 2);
+function cell(index: i32, field: i32): usize {
+  return TLV_TABLE + (<usize> (index * TLV_STRIDE + field) << 2);
 }
 
 /** Whether an entry of `kind` may appear inside a container of `parentKind`. */
-@inline function allowedIn(parentKind: i32, kind: i32): bool {
+function allowedIn(parentKind: i32, kind: i32): bool {
   if (parentKind == TOP) return true;
   if (parentKind == KIND_OBJECT_INSTANCE) {
     return kind == KIND_RESOURCE || kind == KIND_MULTIPLE_RESOURCE;
@@ -48,7 +48,7 @@ const MAX_VALUE_LENGTH: i32 = 0xffffff;
   return false;
 }
 
-@inline function isContainer(kind: i32): bool {
+function isContainer(kind: i32): bool {
   return kind == KIND_OBJECT_INSTANCE || kind == KIND_MULTIPLE_RESOURCE;
 }
 
@@ -68,7 +68,7 @@ export function tlvErrorOffset(): i32 {
 function decodeLevel(ptr: usize, pos: i32, end: i32, parent: i32, parentKind: i32): i32 {
   while (pos < end) {
     const start = pos;
-    const type = <i32>load<u8>(ptr + <usize>pos);
+    const type = <i32> load<u8>(ptr + <usize> pos);
     const kind = type >> 6;
     const idSize = (type & 0x20) != 0 ? 2 : 1;
     const lengthType = (type >> 3) & 3;
@@ -77,13 +77,15 @@ function decodeLevel(ptr: usize, pos: i32, end: i32, parent: i32, parentKind: i3
       errorOffset = start;
       return ERR_TLV_TRUNCATED;
     }
-    let id = <i32>load<u8>(ptr + <usize>pos);
-    if (idSize == 2) id = (id << 8) | <i32>load<u8>(ptr + <usize>pos, 1);
+    let id = <i32> load<u8>(ptr + <usize> pos);
+    if (idSize == 2) id = (id << 8) | <i32> load<u8>(ptr + <usize> pos, 1);
     pos += idSize;
     let length = type & 7;
     if (lengthType != 0) {
       length = 0;
-      for (let i = 0; i < lengthType; i++) length = (length << 8) | <i32>load<u8>(ptr + <usize>(pos + i));
+      for (let i = 0; i < lengthType; i++) {
+        length = (length << 8) | <i32> load<u8>(ptr + <usize> (pos + i));
+      }
       pos += lengthType;
     }
     if (length > end - pos) {
@@ -125,7 +127,7 @@ export function decodeTlvAt(ptr: usize, len: i32): i32 {
   return status < 0 ? status : entryCount;
 }
 
-@inline function lengthBytes(length: i32): i32 {
+function lengthBytes(length: i32): i32 {
   return length < 8 ? 0 : length < 0x100 ? 1 : length < 0x10000 ? 2 : 3;
 }
 
@@ -141,7 +143,7 @@ export function encodeTlvFrom(count: i32, src: usize, srcCap: i32, out: usize, o
     const parent = load<i32>(cell(i, TLV_PARENT));
     const kind = load<i32>(cell(i, TLV_KIND));
     const id = load<i32>(cell(i, TLV_ID));
-    if (<u32>kind > 3 || <u32>id > 0xffff || parent < -1 || parent >= i) return ERR_BAD_ARGUMENT;
+    if (<u32> kind > 3 || <u32> id > 0xffff || parent < -1 || parent >= i) return ERR_BAD_ARGUMENT;
     const parentKind = parent < 0 ? TOP : load<i32>(cell(parent, TLV_KIND));
     if (!allowedIn(parentKind, kind)) return ERR_TLV_NESTING;
     if (isContainer(kind)) {
@@ -161,39 +163,39 @@ export function encodeTlvFrom(count: i32, src: usize, srcCap: i32, out: usize, o
     const length = load<i32>(cell(i, TLV_VALUE_LENGTH));
     if (length > MAX_VALUE_LENGTH) return ERR_BAD_ARGUMENT;
     const id = load<i32>(cell(i, TLV_ID));
-    const size = <i64>(1 + (id > 0xff ? 2 : 1) + lengthBytes(length)) + <i64>length;
+    const size = <i64> (1 + (id > 0xff ? 2 : 1) + lengthBytes(length)) + <i64> length;
     const parent = load<i32>(cell(i, TLV_PARENT));
     if (parent < 0) {
       total += size;
     } else {
-      const sum = <i64>load<i32>(cell(parent, TLV_VALUE_LENGTH)) + size;
-      if (sum > <i64>MAX_VALUE_LENGTH) return ERR_BAD_ARGUMENT;
-      store<i32>(cell(parent, TLV_VALUE_LENGTH), <i32>sum);
+      const sum = <i64> load<i32>(cell(parent, TLV_VALUE_LENGTH)) + size;
+      if (sum > <i64> MAX_VALUE_LENGTH) return ERR_BAD_ARGUMENT;
+      store<i32>(cell(parent, TLV_VALUE_LENGTH), <i32> sum);
     }
   }
-  if (total > <i64>outCap) return ERR_OUTPUT_TOO_SMALL;
+  if (total > <i64> outCap) return ERR_OUTPUT_TOO_SMALL;
   let p = out;
   for (let i = 0; i < count; i++) {
     const kind = load<i32>(cell(i, TLV_KIND));
     const id = load<i32>(cell(i, TLV_ID));
     const length = load<i32>(cell(i, TLV_VALUE_LENGTH));
     const lb = lengthBytes(length);
-    store<u8>(p, <u8>((kind << 6) | (id > 0xff ? 0x20 : 0) | (lb << 3) | (lb == 0 ? length : 0)));
+    store<u8>(p, <u8> ((kind << 6) | (id > 0xff ? 0x20 : 0) | (lb << 3) | (lb == 0 ? length : 0)));
     p++;
     if (id > 0xff) {
-      store<u8>(p, <u8>(id >> 8));
+      store<u8>(p, <u8> (id >> 8));
       p++;
     }
-    store<u8>(p, <u8>id);
+    store<u8>(p, <u8> id);
     p++;
     for (let b = lb - 1; b >= 0; b--) {
-      store<u8>(p, <u8>(length >> (b * 8)));
+      store<u8>(p, <u8> (length >> (b * 8)));
       p++;
     }
     if (!isContainer(kind)) {
-      memory.copy(p, src + <usize>load<i32>(cell(i, TLV_VALUE_OFFSET)), <usize>length);
-      p += <usize>length;
+      memory.copy(p, src + <usize> load<i32>(cell(i, TLV_VALUE_OFFSET)), <usize> length);
+      p += <usize> length;
     }
   }
-  return <i32>total;
+  return <i32> total;
 }

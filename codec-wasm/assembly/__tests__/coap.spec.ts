@@ -34,7 +34,22 @@ import { msgField, optField, put, setMsgField, setOptField } from "./helpers.inc
 
 describe("decodeCoap", () => {
   it("decodes CON GET /3/0/0 with Accept TLV", () => {
-    const n = put([0x41, 0x01, 0x12, 0x34, 0x7a, 0xb1, 0x33, 0x01, 0x30, 0x01, 0x30, 0x62, 0x2d, 0x16]);
+    const n = put([
+      0x41,
+      0x01,
+      0x12,
+      0x34,
+      0x7a,
+      0xb1,
+      0x33,
+      0x01,
+      0x30,
+      0x01,
+      0x30,
+      0x62,
+      0x2d,
+      0x16,
+    ]);
     expect(decodeCoap(n)).toBe(OK);
     expect(msgField(0, MSG_TYPE)).toBe(0);
     expect(msgField(0, MSG_CODE)).toBe(1);
@@ -53,7 +68,23 @@ describe("decodeCoap", () => {
   });
 
   it("decodes a NON notification with an empty Content-Format and a payload", () => {
-    const n = put([0x54, 0x45, 0x70, 0x01, 0xde, 0xad, 0xbe, 0xef, 0x62, 0x01, 0x02, 0x60, 0xff, 0x38, 0x37]);
+    const n = put([
+      0x54,
+      0x45,
+      0x70,
+      0x01,
+      0xde,
+      0xad,
+      0xbe,
+      0xef,
+      0x62,
+      0x01,
+      0x02,
+      0x60,
+      0xff,
+      0x38,
+      0x37,
+    ]);
     expect(decodeCoap(n)).toBe(OK);
     expect(msgField(0, MSG_TYPE)).toBe(1);
     expect(msgField(0, MSG_CODE)).toBe(69);
@@ -84,7 +115,9 @@ describe("decodeCoap", () => {
     expect(msgField(0, MSG_ERROR_OFFSET)).toBe(4);
     expect(decodeCoap(put([0x40, 0x01, 0x00, 0x01, 0x1f, 0x00]))).toBe(ERR_RESERVED_NIBBLE);
     expect(decodeCoap(put([0x40, 0x01, 0x00, 0x01, 0xff]))).toBe(ERR_EMPTY_PAYLOAD);
-    expect(decodeCoap(put([0x40, 0x01, 0x00, 0x01, 0xe0, 0xfe, 0xf2, 0x10]))).toBe(ERR_OPTION_NUMBER_OVERFLOW);
+    expect(decodeCoap(put([0x40, 0x01, 0x00, 0x01, 0xe0, 0xfe, 0xf2, 0x10]))).toBe(
+      ERR_OPTION_NUMBER_OVERFLOW,
+    );
     expect(decodeCoap(put([0x41, 0x00, 0x00, 0x01, 0x01]))).toBe(ERR_EMPTY_MESSAGE_NOT_EMPTY);
     expect(decodeCoap(put([0x40, 0x00, 0x00, 0x01, 0xff, 0x01]))).toBe(ERR_EMPTY_MESSAGE_NOT_EMPTY);
   });
@@ -100,10 +133,10 @@ describe("decodeCoapBatch", () => {
     put([0x40, 0x00, 0xbe, 0xef, 0x41, 0x01, 0x00, 0x02, 0x7a, 0xb1, 0x33, 0x80, 0x01, 0x00, 0x01]);
     store<i32>(BATCH_TABLE, 0);
     store<i32>(BATCH_TABLE + 4, 4);
-    store<i32>(BATCH_TABLE + (<usize>BATCH_STRIDE << 2), 4);
-    store<i32>(BATCH_TABLE + (<usize>BATCH_STRIDE << 2) + 4, 7);
-    store<i32>(BATCH_TABLE + (<usize>(2 * BATCH_STRIDE) << 2), 11);
-    store<i32>(BATCH_TABLE + (<usize>(2 * BATCH_STRIDE) << 2) + 4, 4);
+    store<i32>(BATCH_TABLE + (<usize> BATCH_STRIDE << 2), 4);
+    store<i32>(BATCH_TABLE + (<usize> BATCH_STRIDE << 2) + 4, 7);
+    store<i32>(BATCH_TABLE + (<usize> (2 * BATCH_STRIDE) << 2), 11);
+    store<i32>(BATCH_TABLE + (<usize> (2 * BATCH_STRIDE) << 2) + 4, 4);
     expect(decodeCoapBatch(3)).toBe(2);
     expect(msgField(0, MSG_STATUS)).toBe(OK);
     expect(msgField(1, MSG_STATUS)).toBe(OK);
@@ -131,9 +164,26 @@ describe("encodeCoap", () => {
     setOptField(1, 2, 4);
     setMsgField(0, MSG_PAYLOAD_OFFSET, 0);
     setMsgField(0, MSG_PAYLOAD_LENGTH, 0);
-    const expected: u8[] = [0x62, 0x41, 0x00, 0x01, 0x01, 0x02, 0x82, 0x72, 0x64, 0x04, 0x35, 0x61, 0x33, 0x66];
+    const expected: u8[] = [
+      0x62,
+      0x41,
+      0x00,
+      0x01,
+      0x01,
+      0x02,
+      0x82,
+      0x72,
+      0x64,
+      0x04,
+      0x35,
+      0x61,
+      0x33,
+      0x66,
+    ];
     expect(encodeCoap()).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(load<u8>(output() + <usize>i)).toBe(expected[i]);
+    for (let i = 0; i < expected.length; i++) {
+      expect(load<u8>(output() + <usize> i)).toBe(expected[i]);
+    }
   });
 
   it("writes a 14-form option length and extended delta", () => {

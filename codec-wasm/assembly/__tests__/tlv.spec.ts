@@ -1,6 +1,13 @@
 // as-pect specs for the LwM2M TLV decoder/encoder (LwM2M Core §7.4.3) on literal payloads.
 import { decodeTlv, encodeTlv } from "../index";
-import { output, TLV_ID, TLV_KIND, TLV_PARENT, TLV_VALUE_LENGTH, TLV_VALUE_OFFSET } from "../layout";
+import {
+  output,
+  TLV_ID,
+  TLV_KIND,
+  TLV_PARENT,
+  TLV_VALUE_LENGTH,
+  TLV_VALUE_OFFSET,
+} from "../layout";
 import { tlvErrorOffset } from "../tlv";
 import {
   ERR_BAD_ARGUMENT,
@@ -12,7 +19,27 @@ import { put, setTlvField, tlvField } from "./helpers.include";
 
 describe("decodeTlv", () => {
   it("decodes the object instance /1/0 {0:101, 1:86400, 6:false, 7:UQ}", () => {
-    const n = put([0x08, 0x00, 0x10, 0xc1, 0x00, 0x65, 0xc4, 0x01, 0x00, 0x01, 0x51, 0x80, 0xc1, 0x06, 0x00, 0xc2, 0x07, 0x55, 0x51]);
+    const n = put([
+      0x08,
+      0x00,
+      0x10,
+      0xc1,
+      0x00,
+      0x65,
+      0xc4,
+      0x01,
+      0x00,
+      0x01,
+      0x51,
+      0x80,
+      0xc1,
+      0x06,
+      0x00,
+      0xc2,
+      0x07,
+      0x55,
+      0x51,
+    ]);
     expect(decodeTlv(n)).toBe(5);
     expect(tlvField(0, TLV_KIND)).toBe(0);
     expect(tlvField(0, TLV_PARENT)).toBe(-1);
@@ -25,7 +52,23 @@ describe("decodeTlv", () => {
   });
 
   it("decodes a multiple resource with 16-bit ids and a length byte", () => {
-    const n = put([0x88, 0x07, 0x08, 0x42, 0x00, 0x0e, 0xd8, 0x42, 0x01, 0x13, 0x88, 0xe1, 0x16, 0xda, 0x01]);
+    const n = put([
+      0x88,
+      0x07,
+      0x08,
+      0x42,
+      0x00,
+      0x0e,
+      0xd8,
+      0x42,
+      0x01,
+      0x13,
+      0x88,
+      0xe1,
+      0x16,
+      0xda,
+      0x01,
+    ]);
     expect(decodeTlv(n)).toBe(4);
     expect(tlvField(0, TLV_KIND)).toBe(2);
     expect(tlvField(1, TLV_KIND)).toBe(1);
@@ -62,7 +105,9 @@ describe("encodeTlv", () => {
     setTlvField(2, TLV_VALUE_LENGTH, 1);
     const expected: u8[] = [0x86, 0x06, 0x41, 0x00, 0x01, 0x41, 0x01, 0x05];
     expect(encodeTlv(3)).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(load<u8>(output() + <usize>i)).toBe(expected[i]);
+    for (let i = 0; i < expected.length; i++) {
+      expect(load<u8>(output() + <usize> i)).toBe(expected[i]);
+    }
   });
 
   it("rejects a resource inside a multiple resource and a parent that follows its child", () => {
