@@ -65,6 +65,8 @@ export interface TlvVector {
   name: string;
   source: string;
   hex: string;
+  /** nonCanonical vectors only: what encoding the entries gives. */
+  canonicalHex?: string;
   entries: EntryMeaning[];
 }
 
@@ -72,6 +74,7 @@ export const coapSpecVectors = coapFixture.spec as unknown as CoapVector[];
 export const coapCapturedVectors = coapFixture.captured as unknown as CoapVector[];
 export const coapMalformed = coapFixture.malformed as unknown as MalformedVector[];
 export const tlvSpecVectors = tlvFixture.spec as unknown as TlvVector[];
+export const tlvNonCanonicalVectors = tlvFixture.nonCanonical as unknown as TlvVector[];
 export const tlvMalformed = tlvFixture.malformed as unknown as MalformedVector[];
 
 /** Parses space-separated hex; a token `XX*N` stands for byte XX repeated N times. */

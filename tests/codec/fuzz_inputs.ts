@@ -17,6 +17,7 @@ import {
   parseHex,
   prng,
   tlvMalformed,
+  tlvNonCanonicalVectors,
   tlvSpecVectors,
   tlvView,
   toHex,
@@ -33,7 +34,9 @@ export function corpus(target: Target): Uint8Array[] {
       parseHex(v.hex)
     );
   }
-  const tlv = [...tlvSpecVectors, ...tlvMalformed].map((v) => parseHex(v.hex));
+  const tlv = [...tlvSpecVectors, ...tlvNonCanonicalVectors, ...tlvMalformed].map((v) =>
+    parseHex(v.hex)
+  );
   // Large fixtures slow every mutation down (copying): cut them to 2 KiB (still a valid prefix
   // for the mutations to work on; vectors_test.ts covers them whole).
   return tlv.map((b) => (b.length > 2048 ? b.subarray(0, 2048) : b));

@@ -19,6 +19,7 @@ import {
   messageFromMeaning,
   parseHex,
   sortedOptions,
+  tlvNonCanonicalVectors,
   tlvSpecVectors,
   tlvView,
 } from "./fixtures.ts";
@@ -123,6 +124,14 @@ for (const v of tlvSpecVectors) {
   });
 }
 
+for (const v of tlvNonCanonicalVectors) {
+  Deno.test(`decodeTlv accepts ${v.name}; encodeTlv writes the shortest form`, () => {
+    const entries = codec.decodeTlv(parseHex(v.hex));
+    assert.deepEqual(tlvView(entries), tlvView(entriesFromMeaning(v.entries)));
+    assert.deepEqual(codec.encodeTlv(entries), parseHex(v.canonicalHex!));
+  });
+}
+
 Deno.test("decodeTlv returns leaf values as views of the caller's bytes", () => {
   const walk = (entries: TlvEntry[], bytes: Uint8Array, name: string) => {
     for (const e of entries) {
@@ -188,4 +197,27 @@ Deno.test("TLV fixture values mean what the fixture says (int, float, bool, text
   };
   for (const v of tlvSpecVectors) walk(v.entries, codec.decodeTlv(parseHex(v.hex)));
   assert.ok(checked >= 20, `only ${checked} typed values checked`);
+});
+
+// ---- sizes around the 64 KiB default regions and the TLV maximum ----
+
+for (const size of [65535, 65536, 65537, 131072]) {
+  Deno.test(`decodeCoap and encodeCoap handle a ${size}-byte datagram`, () => {
+    const bytes = new Uint8Array(size).fill(0x5a);
+    bytes.set([0x40, 0x02, 0x12, 0x34, 0xff]); // CON POST, MID 0x1234, payload marker
+    const m = codec.decodeCoap(bytes);
+    assert.equal(m.payload.length, size - 5);
+    assert.ok(isViewInto(m.payload, bytes));
+    assert.deepEqual(codec.encodeCoap(m), bytes);
+  });
+}
+
+Deno.test("decodeTlv and encodeTlv handle the largest TLV value (16777215 bytes)", () => {
+  const length = 0xffffff; // three length bytes (data-formats.md §3.1)
+  const bytes = new Uint8Array(5 + length).fill(0xee);
+  bytes.set([0xd8, 0x00, 0xff, 0xff, 0xff]);
+  const [entry] = codec.decodeTlv(bytes);
+  assert.equal(entry.value!.length, length);
+  assert.ok(isViewInto(entry.value!, bytes));
+  assert.deepEqual(codec.encodeTlv([entry]), bytes);
 });
