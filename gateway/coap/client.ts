@@ -211,7 +211,8 @@ export function onResponse(
   nowMs: number,
   effects: CoapEffect[],
 ): void {
-  releaseSlot(state, x, nowMs, effects);
+  // The NSTART slot is released when the exchange completes or becomes an observation, not
+  // here: a block-wise transfer keeps it while it sends its next block (RFC 7252 §4.7).
   const isNotificationToken = x.observeTokenKey !== null &&
     tokenKey(response.token) === x.observeTokenKey;
   if (x.state === "observing" && isNotificationToken) {
@@ -268,6 +269,7 @@ function complete(
       x.tokenKey = x.observeTokenKey!;
     }
     state.transmissions.delete(transmissionKey(x.peer, x.messageId));
+    releaseSlot(state, x, nowMs, effects);
     effects.push({
       kind: "response",
       requestId: x.requestId,
@@ -357,7 +359,7 @@ function continueBlock1(
   transmit(
     state,
     x,
-    state.ids.token(state.params.tokenLength),
+    followUpToken(state, x),
     options,
     body.subarray(sentEnd, end),
     nowMs,
@@ -423,7 +425,7 @@ function collectBlock2(
     ),
     { number: OPTION.BLOCK2, value: blockValue(num + 1, false, szx) },
   ];
-  transmit(state, x, state.ids.token(state.params.tokenLength), options, EMPTY, nowMs, effects);
+  transmit(state, x, followUpToken(state, x), options, EMPTY, nowMs, effects);
   return false;
 }
 
@@ -492,6 +494,47 @@ export function cancelRequest(
     }
   }
   return effects;
+}
+
+/**
+ * Re-creates an established observation after a restart of this process, so the peer's next
+ * notifications (same token) are accepted instead of answered with RST.
+ */
+export function restoreObservation(
+  state: CoapState,
+  requestId: string,
+  peer: Peer,
+  observeTokenKey: string,
+  request: OutgoingRequest,
+): void {
+  state.clients.set(requestId, {
+    requestId,
+    peer,
+    request,
+    observe: true,
+    timeoutMs: state.params.requestTimeoutMs,
+    deadlineMs: 0,
+    state: "observing",
+    tokenKey: observeTokenKey,
+    observeTokenKey,
+    messageId: -1,
+    holdsSlot: false,
+    lastSequence: -1,
+    lastNotificationMs: 0,
+    block1: null,
+    block2: null,
+  });
+  state.clientTokens.set(indexKey(peer, observeTokenKey), requestId);
+}
+
+/**
+ * The token of a block-wise follow-up request. RFC 7959 leaves tokens free; we keep the request's
+ * token, since peers such as node-coap (and Zephyr's LwM2M engine) key their block reassembly on
+ * it. An observation's follow-ups (plain GETs, RFC 7959 §2.6) get fresh tokens, so that the
+ * observation's token is used by notifications only.
+ */
+function followUpToken(state: CoapState, x: ClientExchange): Uint8Array {
+  return x.observe ? state.ids.token(state.params.tokenLength) : hexToBytes(x.tokenKey);
 }
 
 function hexToBytes(hex: string): Uint8Array {

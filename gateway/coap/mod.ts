@@ -6,6 +6,6 @@
 export * from "./state.ts";
 export * from "./params.ts";
 export { receive, tick } from "./receive.ts";
-export { cancelRequest, type RequestOptions, sendRequest } from "./client.ts";
+export { cancelRequest, type RequestOptions, restoreObservation, sendRequest } from "./client.ts";
 export { notify, removeObserver, respond } from "./server.ts";
 export * from "./wire.ts";

@@ -8,9 +8,24 @@ import { CodecError, ERR_BAD_VERSION, STATUS_NAMES } from "../../codec-wasm/stat
 import type { CoapMessage } from "../../codec-wasm/types.ts";
 import { exchangeForToken, finish, onRequestAcked, onResponse, requestDeadline } from "./client.ts";
 import { exchangeLifetimeMs, nonLifetimeMs } from "./params.ts";
-import { onRequest, removeObserver, scheduleSweep, SWEEP_INTERVAL_MS, sendEmptyAck, separateDue } from "./server.ts";
+import {
+  onRequest,
+  removeObserver,
+  scheduleSweep,
+  sendEmptyAck,
+  separateDue,
+  SWEEP_INTERVAL_MS,
+} from "./server.ts";
 import type { CoapEffect, CoapState, Peer, Transmission } from "./state.ts";
-import { emitEmpty, retransmitDue, transmissionKey, TYPE_ACK, TYPE_CON, TYPE_NON, TYPE_RST } from "./transmit.ts";
+import {
+  emitEmpty,
+  retransmitDue,
+  transmissionKey,
+  TYPE_ACK,
+  TYPE_CON,
+  TYPE_NON,
+  TYPE_RST,
+} from "./transmit.ts";
 import {
   firstUnknownCritical,
   isRequestCode,
@@ -19,7 +34,12 @@ import {
 } from "./wire.ts";
 
 /** Handles one datagram from `peer`. */
-export function receive(state: CoapState, peer: Peer, bytes: Uint8Array, nowMs: number): CoapEffect[] {
+export function receive(
+  state: CoapState,
+  peer: Peer,
+  bytes: Uint8Array,
+  nowMs: number,
+): CoapEffect[] {
   const effects: CoapEffect[] = [];
   const decoded = state.codec.tryDecodeCoap(bytes);
   if (decoded instanceof CodecError) {
@@ -48,7 +68,13 @@ export function receive(state: CoapState, peer: Peer, bytes: Uint8Array, nowMs: 
   return effects;
 }
 
-function onEmpty(state: CoapState, peer: Peer, m: CoapMessage, nowMs: number, effects: CoapEffect[]): void {
+function onEmpty(
+  state: CoapState,
+  peer: Peer,
+  m: CoapMessage,
+  nowMs: number,
+  effects: CoapEffect[],
+): void {
   if (m.type === TYPE_CON) {
     emitEmpty(state, peer, TYPE_RST, m.messageId, effects); // CoAP ping (RFC 7252 §4.3)
     return;
@@ -112,7 +138,13 @@ function endExchange(
   } else finish(state, x, result, nowMs, effects);
 }
 
-function onRequestMessage(state: CoapState, peer: Peer, m: CoapMessage, nowMs: number, effects: CoapEffect[]) {
+function onRequestMessage(
+  state: CoapState,
+  peer: Peer,
+  m: CoapMessage,
+  nowMs: number,
+  effects: CoapEffect[],
+) {
   if (m.type === TYPE_ACK || m.type === TYPE_RST) {
     effects.push({ kind: "drop", peer, reason: "malformed", detail: "request in ACK/RST" });
     return;
@@ -145,7 +177,13 @@ function onRequestMessage(state: CoapState, peer: Peer, m: CoapMessage, nowMs: n
   onRequest(state, peer, m, nowMs, effects);
 }
 
-function onResponseMessage(state: CoapState, peer: Peer, m: CoapMessage, nowMs: number, effects: CoapEffect[]) {
+function onResponseMessage(
+  state: CoapState,
+  peer: Peer,
+  m: CoapMessage,
+  nowMs: number,
+  effects: CoapEffect[],
+) {
   if (m.type === TYPE_RST) {
     effects.push({ kind: "drop", peer, reason: "malformed", detail: "response in RST" });
     return;
@@ -164,6 +202,17 @@ function onResponseMessage(state: CoapState, peer: Peer, m: CoapMessage, nowMs: 
     return;
   }
   // A separate response or notification (CON or NON): matched by token (RFC 7252 §5.3.2).
+  // Deduplication comes first (RFC 7252 §4.5): a retransmitted CON response whose exchange has
+  // already completed (our ACK was lost) gets the same ACK again, not an RST for its token.
+  const dedupKey = `${peer}|${m.messageId}`;
+  if (m.type === TYPE_CON) {
+    const seen = state.dedupCon.get(dedupKey);
+    if (seen) {
+      if (seen.reply) effects.push({ kind: "send", peer, bytes: seen.reply });
+      effects.push({ kind: "drop", peer, reason: "duplicate", detail: `mid ${m.messageId}` });
+      return;
+    }
+  }
   const x = exchangeForToken(state, peer, m.token);
   if (!x) {
     emitEmpty(state, peer, TYPE_RST, m.messageId, effects);
@@ -172,26 +221,33 @@ function onResponseMessage(state: CoapState, peer: Peer, m: CoapMessage, nowMs: 
   }
   if (rejectUnknownCritical(state, peer, m, effects)) return;
   if (m.type === TYPE_CON) {
-    const key = `${peer}|${m.messageId}`;
-    const seen = state.dedupCon.get(key);
-    if (seen) {
-      if (seen.reply) effects.push({ kind: "send", peer, bytes: seen.reply });
-      effects.push({ kind: "drop", peer, reason: "duplicate", detail: `mid ${m.messageId}` });
-      return;
-    }
     const ack = emitEmpty(state, peer, TYPE_ACK, m.messageId, effects);
-    state.dedupCon.set(key, { expiresAtMs: nowMs + exchangeLifetimeMs(state.params), reply: ack, exchangeId: 0 });
+    state.dedupCon.set(dedupKey, {
+      expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
+      reply: ack,
+      exchangeId: 0,
+    });
     scheduleSweep(state, nowMs);
   }
   onResponse(state, x, m, nowMs, effects);
 }
 
 /** A response with a critical option we do not know is rejected (RFC 7252 §5.4.1). */
-function rejectUnknownCritical(state: CoapState, peer: Peer, m: CoapMessage, effects: CoapEffect[]): boolean {
+function rejectUnknownCritical(
+  state: CoapState,
+  peer: Peer,
+  m: CoapMessage,
+  effects: CoapEffect[],
+): boolean {
   const unknown = firstUnknownCritical(m.options, KNOWN_CRITICAL_RESPONSE_OPTIONS);
   if (unknown === undefined) return false;
   if (m.type === TYPE_CON) emitEmpty(state, peer, TYPE_RST, m.messageId, effects);
-  effects.push({ kind: "drop", peer, reason: "unknown-critical-option", detail: `option ${unknown}` });
+  effects.push({
+    kind: "drop",
+    peer,
+    reason: "unknown-critical-option",
+    detail: `option ${unknown}`,
+  });
   return true;
 }
 
@@ -233,7 +289,8 @@ function sweep(state: CoapState, nowMs: number): void {
   }
   for (const [key, a] of state.block1) if (a.expiresAtMs <= nowMs) state.block1.delete(key);
   for (const [key, c] of state.block2) if (c.expiresAtMs <= nowMs) state.block2.delete(key);
-  const pending = state.dedupCon.size + state.dedupNon.size + state.nonNotifications.size + state.block1.size +
+  const pending = state.dedupCon.size + state.dedupNon.size + state.nonNotifications.size +
+    state.block1.size +
     state.block2.size;
   if (pending > 0) {
     state.sweepArmed = true;

@@ -92,7 +92,7 @@ export interface ClientExchange {
   timeoutMs: number;
   deadlineMs: number;
   state: "queued" | "sent" | "acked" | "observing";
-  /** Token of the message now in flight (block follow-ups get fresh tokens). */
+  /** Token of the message now in flight (an observation's block follow-ups get fresh tokens). */
   tokenKey: string;
   /** Token of the observation (the first request's), which notifications carry. */
   observeTokenKey: string | null;
@@ -223,7 +223,12 @@ export function createCoapState(codec: Codec, ids: CoapIds, options: CoapOptions
 export function peerState(state: CoapState, peer: Peer): PeerState {
   let p = state.peers.get(peer);
   if (!p) {
-    p = { nextMessageId: Math.floor(state.ids.random() * 0x10000), outstanding: 0, queue: [] };
+    // Masked: a random() of exactly 1 (the jitter's upper bound) must not give message id 65536.
+    p = {
+      nextMessageId: Math.floor(state.ids.random() * 0x10000) & 0xffff,
+      outstanding: 0,
+      queue: [],
+    };
     state.peers.set(peer, p);
   }
   return p;

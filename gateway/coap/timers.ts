@@ -4,20 +4,20 @@
  * core checks that what it names still exists and is still due (lazy deletion).
  */
 
-export interface Deadline {
+export interface Deadline<K extends string = "retransmit" | "separate" | "request" | "sweep"> {
   atMs: number;
-  kind: "retransmit" | "separate" | "request" | "sweep";
+  kind: K;
   key: string;
 }
 
-export class DeadlineHeap {
-  #items: Deadline[] = [];
+export class DeadlineHeap<K extends string = Deadline["kind"]> {
+  #items: Deadline<K>[] = [];
 
   get size(): number {
     return this.#items.length;
   }
 
-  push(d: Deadline): void {
+  push(d: Deadline<K>): void {
     const a = this.#items;
     a.push(d);
     let i = a.length - 1;
@@ -29,12 +29,12 @@ export class DeadlineHeap {
     }
   }
 
-  peek(): Deadline | undefined {
+  peek(): Deadline<K> | undefined {
     return this.#items[0];
   }
 
   /** Removes and returns the earliest deadline at or before `nowMs`. */
-  popDue(nowMs: number): Deadline | undefined {
+  popDue(nowMs: number): Deadline<K> | undefined {
     const a = this.#items;
     if (a.length === 0 || a[0].atMs > nowMs) return undefined;
     const top = a[0];

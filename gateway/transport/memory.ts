@@ -16,20 +16,19 @@ export class MemoryNetwork {
 
   transport(host = "127.0.0.1", port = 0): DatagramTransport {
     const self = `${host}:${port || this.#nextPort++}`;
-    const network = this;
     return {
       port: Number(self.slice(self.lastIndexOf(":") + 1)),
-      start(onDatagram) {
-        network.#nodes.set(self, onDatagram);
+      start: (onDatagram) => {
+        this.#nodes.set(self, onDatagram);
       },
-      send(peer, data) {
+      send: (peer, data) => {
         const copy = data.slice();
-        network.log.push([self, peer, copy]);
-        if (network.drop(self, peer, copy)) return;
-        queueMicrotask(() => network.#nodes.get(peer)?.(self, copy));
+        this.log.push([self, peer, copy]);
+        if (this.drop(self, peer, copy)) return;
+        queueMicrotask(() => this.#nodes.get(peer)?.(self, copy));
       },
-      close() {
-        network.#nodes.delete(self);
+      close: () => {
+        this.#nodes.delete(self);
         return Promise.resolve();
       },
     };
