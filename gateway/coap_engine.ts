@@ -18,6 +18,7 @@ import {
   nextDeadlineMs,
   notify,
   type OutgoingRequest,
+  restoreObservation,
   type OutgoingResponse,
   type Peer,
   receive,
@@ -38,7 +39,10 @@ export interface IncomingRequest {
   exchangeId: number;
 }
 
-export type RequestHandler = (incoming: IncomingRequest) => OutgoingResponse | Promise<OutgoingResponse>;
+/** A handler's answer; `afterSend` runs once the response has been handed to the transport. */
+export type HandlerResponse = OutgoingResponse & { afterSend?: () => void };
+
+export type RequestHandler = (incoming: IncomingRequest) => HandlerResponse | Promise<HandlerResponse>;
 
 export interface Observation {
   requestId: string;
@@ -135,6 +139,20 @@ export class CoapEngine {
     return { requestId, result, established } satisfies Observation;
   }
 
+  /** The token (hex) of an established observation, to persist it across restarts. */
+  observationToken(requestId: string): string | null {
+    const x = this.state.clients.get(requestId);
+    return x?.state === "observing" ? x.observeTokenKey : null;
+  }
+
+  /** Re-creates an observation persisted before a restart; returns its new request id. */
+  restoreObservation(peer: Peer, tokenHex: string, request: OutgoingRequest, callbacks: ObservationCallbacks): string {
+    const requestId = `r${this.#nextRequestId++}`;
+    restoreObservation(this.state, requestId, peer, tokenHex, request);
+    this.#observations.set(requestId, callbacks);
+    return requestId;
+  }
+
   /** Cancels an observation; `active` sends GET Observe=1 and waits for its response. */
   async cancelObservation(requestId: string, active = true): Promise<RequestResult | null> {
     const cancelId = active ? `r${this.#nextRequestId++}` : undefined;
@@ -208,8 +226,11 @@ export class CoapEngine {
   #dispatch(incoming: IncomingRequest): void {
     const segment = uriPath(incoming.request)[0] ?? "";
     const handler = this.#handlers.get(segment) ?? this.#handlers.get("*");
-    const answer = (response: OutgoingResponse) => {
-      if (!this.#closed) this.#run(respond(this.state, incoming.exchangeId, response, this.#clock()));
+    const answer = (response: HandlerResponse) => {
+      if (this.#closed) return;
+      const { afterSend, ...plain } = response;
+      this.#run(respond(this.state, incoming.exchangeId, plain, this.#clock()));
+      afterSend?.();
     };
     const fail = (error: unknown) => {
       this.#options.onHandlerError?.(error, incoming);

@@ -1,24 +1,18 @@
 /**
- * The gateway CLI (DESIGN.md §6) and, for this first milestone, its whole shell: reads flags and
- * `LWM2M_*` env, binds the CoAP UDP socket (datagrams are counted and logged at debug level, not
- * yet answered) and the HTTP server (Hono: /healthz, /metrics), prints
- * `listening coap=N coaps=N http=N` once everything is bound, and exits 0 on SIGTERM/SIGINT.
- * DTLS (coaps) comes with a later issue: it is never bound yet and always printed as `coaps=off`.
+ * The gateway CLI (DESIGN.md §6): reads flags and `LWM2M_*` env, starts the gateway
+ * (gateway/gateway.ts: LwM2M server on CoAP/UDP, Store, HTTP), prints
+ * `listening coap=N coaps=N http=N` once everything is bound, and on SIGTERM/SIGINT stops
+ * accepting, flushes the store and exits 0. DTLS (coaps) comes with a later issue: it is never
+ * bound yet and always printed as `coaps=off`.
  */
 
-import { CodecError, loadCodec } from "../codec-wasm/mod.ts";
-import { describeCoap } from "./coap/describe.ts";
 import { envName, FLAGS, type GatewayConfig, isLoopbackHost, parseConfig } from "./config.ts";
-import { createHttpApp } from "./http/app.ts";
+import { startGateway } from "./gateway.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
-import { bindUdp, type UdpEndpoint } from "./transport/udp.ts";
 
 /** Exit status of a bad flag or env value (2, the usual usage-error status of CLIs). */
 const EXIT_USAGE = 2;
 const EXIT_BIND_FAILED = 1;
-/** How long SIGTERM waits for in-flight HTTP requests before exiting anyway. */
-const SHUTDOWN_GRACE_MS = 5000;
 
 function readEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
@@ -31,38 +25,7 @@ function hostPort(host: string, port: number): string {
 }
 
 async function run(config: GatewayConfig, log: Logger): Promise<void> {
-  const metrics = createMetrics(Date.now());
-  const codec = await loadCodec();
-
-  if (config.store.kind !== "memory") {
-    log.info(`store ${config.store.kind}: not used yet (the store comes with a later issue)`);
-  }
-  if (config.coapsPort !== null) {
-    log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
-  }
-
-  const sockets: UdpEndpoint[] = [];
-  let coap: UdpEndpoint | null = null;
-  if (config.coapPort !== null) {
-    coap = bindUdp(config.host, config.coapPort, (data, from) => {
-      metrics.coapDatagramsReceived++;
-      metrics.coapBytesReceived += data.length;
-      const decoded = codec.tryDecodeCoap(data);
-      const bad = decoded instanceof CodecError;
-      if (bad) metrics.coapDatagramsUndecodable++;
-      if (log.debugEnabled) {
-        const what = bad ? `undecodable: ${decoded.message}` : describeCoap(decoded);
-        log.debug(`coap rx ${hostPort(from.hostname, from.port)} ${data.length}B ${what}`);
-      }
-    }, (error) => log.error(`coap socket: ${error}`));
-    sockets.push(coap);
-  }
-
-  const app = createHttpApp({ metrics, nowMs: () => Date.now() });
-  const server = Deno.serve(
-    { hostname: config.host, port: config.httpPort, onListen: () => {} },
-    app.fetch,
-  );
+  const gateway = await startGateway(config, log);
 
   // Signal handlers go in before the `listening` line: a supervisor may signal right after it.
   let stopping = false;
@@ -70,28 +33,21 @@ async function run(config: GatewayConfig, log: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
-    for (const s of sockets) s.close();
-    await Promise.all(sockets.map((s) => s.closed));
-    // In-flight requests get a grace period; long-lived ones (event streams, later) must not
-    // hold the exit hostage.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
-    await Promise.race([server.shutdown(), grace]);
-    clearTimeout(timer);
+    await gateway.stop();
     Deno.exit(0);
   };
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => void stop(signal));
   }
 
-  log.info(`http on ${hostPort(config.host, server.addr.port)}`);
+  log.info(`http on ${hostPort(config.host, gateway.httpPort)}, store ${config.store.kind}`);
   if (!isLoopbackHost(config.host) && config.apiToken === null) {
     log.warn(
-      `the HTTP API on ${hostPort(config.host, server.addr.port)} is reachable from other hosts ` +
+      `the HTTP API on ${hostPort(config.host, gateway.httpPort)} is reachable from other hosts ` +
         "and no --api-token (LWM2M_API_TOKEN) is set: anyone who reaches it controls the fleet",
     );
   }
-  console.log(`listening coap=${coap?.port ?? "off"} coaps=off http=${server.addr.port}`);
+  console.log(`listening coap=${gateway.coapPort ?? "off"} coaps=off http=${gateway.httpPort}`);
 }
 
 async function main(): Promise<void> {
