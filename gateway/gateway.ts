@@ -23,7 +23,12 @@ export interface GatewayOptions {
   /** CoAP transmission parameters (tests shorten them). */
   coapParams?: Partial<CoapParams>;
   /** Registry and queue-mode timing (tests shorten them). */
-  server?: Partial<Pick<Lwm2mServerOptions, "expiryGraceMs" | "queueWindowMs" | "queueExpiryMs" | "requestTimeoutMs">>;
+  server?: Partial<
+    Pick<
+      Lwm2mServerOptions,
+      "expiryGraceMs" | "queueWindowMs" | "queueExpiryMs" | "requestTimeoutMs"
+    >
+  >;
 }
 
 export interface Gateway {
@@ -39,6 +44,48 @@ export interface Gateway {
 }
 
 const SHUTDOWN_GRACE_MS = 5000;
+
+/** Metrics read from the LwM2M server at scrape time. */
+function serverGauges(server: Lwm2mServer) {
+  const out = [
+    {
+      name: "lwm2m_registrations",
+      type: "gauge" as const,
+      help: "Registered clients.",
+      value: server.registry.byEndpoint.size,
+    },
+    {
+      name: "lwm2m_sleeping_clients",
+      type: "gauge" as const,
+      help: "Queue-mode clients asleep.",
+      value: server.registry.sleeping.size,
+    },
+    {
+      name: "lwm2m_queued_requests",
+      type: "gauge" as const,
+      help: "Requests waiting for sleeping clients.",
+      value: server.queue.depth(),
+    },
+    {
+      name: "lwm2m_coap_retransmissions_pending",
+      type: "gauge" as const,
+      help: "CON messages awaiting an ACK.",
+      value: server.engine.state.transmissions.size,
+    },
+  ];
+  for (const [reason, value] of server.engine.drops) {
+    out.push(
+      {
+        name: "lwm2m_coap_dropped_total",
+        type: "counter" as const,
+        help: "Datagrams dropped by the CoAP layer, by reason.",
+        value,
+        labels: { reason },
+      } as never,
+    );
+  }
+  return out;
+}
 
 /** Counts datagrams in both directions for /metrics. */
 function counted(transport: DatagramTransport, metrics: GatewayMetrics): DatagramTransport {
@@ -56,7 +103,11 @@ function counted(transport: DatagramTransport, metrics: GatewayMetrics): Datagra
   };
 }
 
-export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  log: Logger,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const metrics = createMetrics(Date.now());
   const codec = await loadCodec();
   const models = coreModels();
@@ -68,17 +119,24 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   }
   const store = await openStore(config.store);
   const events = new EventBus(Date.now, (e) => log.error(`event listener failed: ${e}`));
-  if (config.coapsPort !== null) log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
+  if (config.coapsPort !== null) {
+    log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
+  }
 
   let engine: CoapEngine | null = null;
   let server: Lwm2mServer | null = null;
   if (config.coapPort !== null) {
-    const transport = counted(udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)), metrics);
+    const transport = counted(
+      udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)),
+      metrics,
+    );
     engine = new CoapEngine(codec, transport, {
       params: options.coapParams,
       onDrop: (peer, reason, detail) => {
         metrics.coapDatagramsUndecodable += reason === "malformed" ? 1 : 0;
-        if (log.debugEnabled) log.debug(`coap drop ${peer} ${reason}${detail ? ` (${detail})` : ""}`);
+        if (log.debugEnabled) {
+          log.debug(`coap drop ${peer} ${reason}${detail ? ` (${detail})` : ""}`);
+        }
       },
       onHandlerError: (e) => log.error(`coap handler failed: ${e instanceof Error ? e.stack : e}`),
     });
@@ -96,8 +154,21 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     events.subscribe((e) => log.info(`${e.type} ${e.endpoint}`), { types: new Set([type]) });
   }
 
-  const app = createHttpApp({ metrics, nowMs: () => Date.now() });
-  const http = Deno.serve({ hostname: config.host, port: config.httpPort, onListen: () => {} }, app.fetch);
+  metrics.gauges = () => server ? serverGauges(server) : [];
+  const app = createHttpApp({
+    server,
+    models,
+    events,
+    store,
+    metrics,
+    nowMs: () => Date.now(),
+    apiToken: config.apiToken,
+    onError: (e) => log.error(`http: ${e instanceof Error ? e.stack : e}`),
+  });
+  const http = Deno.serve(
+    { hostname: config.host, port: config.httpPort, onListen: () => {} },
+    app.fetch,
+  );
 
   let stopped: Promise<void> | null = null;
   const stop = () =>

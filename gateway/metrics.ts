@@ -9,15 +9,44 @@ export interface GatewayMetrics {
   coapDatagramsReceived: number;
   coapBytesReceived: number;
   coapDatagramsUndecodable: number;
+  /** LwM2M requests by `operation|result`: count and summed latency. */
+  readonly requests: Map<string, { count: number; sumMs: number }>;
+  recordRequest(operation: string, result: string, latencyMs: number): void;
+  /** Labelled values read at render time (registrations, queue depths, drops, consumers...). */
+  gauges: () => {
+    name: string;
+    type: "counter" | "gauge";
+    help: string;
+    labels?: Record<string, string>;
+    value: number;
+  }[];
 }
 
 export function createMetrics(startedAtMs: number): GatewayMetrics {
+  const requests = new Map<string, { count: number; sumMs: number }>();
   return {
     startedAtMs,
     coapDatagramsReceived: 0,
     coapBytesReceived: 0,
     coapDatagramsUndecodable: 0,
+    requests,
+    recordRequest(operation, result, latencyMs) {
+      const key = `${operation}|${result}`;
+      const entry = requests.get(key) ?? { count: 0, sumMs: 0 };
+      entry.count++;
+      entry.sumMs += latencyMs;
+      requests.set(key, entry);
+    },
+    gauges: () => [],
   };
+}
+
+function labelText(labels: Record<string, string> | undefined): string {
+  if (!labels || Object.keys(labels).length === 0) return "";
+  const parts = Object.entries(labels).map(([k, v]) =>
+    `${k}="${v.replace(/["\\\n]/g, (c) => c === "\n" ? "\\n" : "\\" + c)}"`
+  );
+  return `{${parts.join(",")}}`;
 }
 
 /** Content type of the text format (Prometheus exposition format 0.0.4). */
@@ -59,5 +88,31 @@ export function renderMetrics(m: GatewayMetrics, nowMs: number): string {
     "CoAP datagrams the codec rejected (RFC 7252 §3 format errors).",
     m.coapDatagramsUndecodable,
   );
+  lines.push(
+    "# HELP lwm2m_requests_total LwM2M operations sent to devices, by operation and result.",
+    "# TYPE lwm2m_requests_total counter",
+  );
+  for (const [key, v] of m.requests) {
+    const [operation, result] = key.split("|");
+    lines.push(`lwm2m_requests_total${labelText({ operation, result })} ${v.count}`);
+  }
+  lines.push(
+    "# HELP lwm2m_request_duration_seconds_sum Summed latency of LwM2M operations.",
+    "# TYPE lwm2m_request_duration_seconds_sum counter",
+  );
+  for (const [key, v] of m.requests) {
+    const [operation, result] = key.split("|");
+    lines.push(
+      `lwm2m_request_duration_seconds_sum${labelText({ operation, result })} ${v.sumMs / 1000}`,
+    );
+  }
+  const declared = new Set<string>();
+  for (const g of m.gauges()) {
+    if (!declared.has(g.name)) {
+      declared.add(g.name);
+      lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type}`);
+    }
+    lines.push(`${g.name}${labelText(g.labels)} ${g.value}`);
+  }
   return lines.join("\n") + "\n";
 }

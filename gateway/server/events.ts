@@ -46,7 +46,10 @@ export class EventBus {
   readonly #clock: () => number;
   readonly #onListenerError: (error: unknown) => void;
 
-  constructor(clock: () => number = Date.now, onListenerError: (error: unknown) => void = () => {}) {
+  constructor(
+    clock: () => number = Date.now,
+    onListenerError: (error: unknown) => void = () => {},
+  ) {
     this.#clock = clock;
     this.#onListenerError = onListenerError;
   }

@@ -26,6 +26,8 @@ export function timestampedToJson(entries: TimestampedValue[]): Record<string, u
 
 /** A result as JSON for events and GET /api/requests/{id}. */
 export function resultToJson(result: Lwm2mResult, models?: ModelRegistry): Record<string, unknown> {
-  if (result.kind === "content") return { kind: "content", format: result.format, values: valuesToJson(result.values, models) };
+  if (result.kind === "content") {
+    return { kind: "content", format: result.format, values: valuesToJson(result.values, models) };
+  }
   return { ...result };
 }

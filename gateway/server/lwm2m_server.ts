@@ -22,6 +22,7 @@ import {
 import type { Registration } from "../lwm2m/registration.ts";
 import * as registry from "../lwm2m/registry.ts";
 import { NAMESPACES, type Store } from "../store/store.ts";
+import { SortedKeys } from "../store/sorted_keys.ts";
 import type { EventBus } from "./events.ts";
 import { Observations } from "./observations.ts";
 import { handleRd } from "./registrations.ts";
@@ -58,7 +59,10 @@ export interface PerformOptions {
 }
 
 function randomId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(10)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(10)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 export class Lwm2mServer {
@@ -70,6 +74,8 @@ export class Lwm2mServer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAtMs = Infinity;
   #closed = false;
+  /** Endpoint names in order, for paged listing of 100,000 clients. */
+  readonly #names = new SortedKeys();
 
   constructor(engine: CoapEngine, options: Lwm2mServerOptions) {
     this.engine = engine;
@@ -79,7 +85,11 @@ export class Lwm2mServer {
       queueWindowMs: options.queueWindowMs,
     });
     this.observations = new Observations(this);
-    this.queue = new RequestQueue(this, options.queueLimit ?? 100, options.queueExpiryMs ?? 24 * 3600_000);
+    this.queue = new RequestQueue(
+      this,
+      options.queueLimit ?? 100,
+      options.queueExpiryMs ?? 24 * 3600_000,
+    );
     engine.handle("rd", (incoming) => handleRd(this, incoming));
     engine.handle("dp", (incoming) => handleSend(this, incoming));
   }
@@ -118,6 +128,7 @@ export class Lwm2mServer {
         continue;
       }
       registry.restore(this.registry, value);
+      this.#names.insert(value.endpoint);
     }
     await this.observations.load();
     await this.queue.load();
@@ -137,14 +148,22 @@ export class Lwm2mServer {
   }
 
   /** Registrations by endpoint name, `limit` after `cursor` (exclusive), optionally by prefix. */
-  list(prefix = "", limit = 100, cursor?: string): { registrations: Registration[]; nextCursor: string | null } {
-    const names = [...this.registry.byEndpoint.keys()].filter((e) => e.startsWith(prefix) && (!cursor || e > cursor));
-    names.sort();
-    const page = names.slice(0, limit);
-    return {
-      registrations: page.map((e) => this.registry.byEndpoint.get(e)!),
-      nextCursor: names.length > limit ? page[page.length - 1] : null,
-    };
+  list(
+    prefix = "",
+    limit = 100,
+    cursor?: string,
+  ): { registrations: Registration[]; nextCursor: string | null } {
+    const registrations: Registration[] = [];
+    const start = cursor !== undefined && cursor > prefix ? cursor : prefix;
+    for (const name of this.#names.from(start, start === cursor)) {
+      if (!name.startsWith(prefix)) break;
+      if (registrations.length === limit) {
+        return { registrations, nextCursor: registrations[registrations.length - 1].endpoint };
+      }
+      const r = this.registry.byEndpoint.get(name);
+      if (r) registrations.push(r);
+    }
+    return { registrations, nextCursor: null };
   }
 
   isSleeping(endpoint: string): boolean {
@@ -174,6 +193,7 @@ export class Lwm2mServer {
   }
 
   onRegistered(r: Registration, replaced: boolean): void {
+    this.#names.insert(r.endpoint);
     this.events.emit("registered", r.endpoint, { registration: r, replaced });
     this.#arm();
     this.observations.reissue(r.endpoint);
@@ -188,6 +208,7 @@ export class Lwm2mServer {
   }
 
   onRemoved(r: Registration, type: "deregistered" | "expired"): void {
+    this.#names.delete(r.endpoint);
     this.events.emit(type, r.endpoint, { registrationId: r.registrationId });
     this.observations.dropDeviceSide(r.endpoint);
     this.queue.failAll(r.endpoint, { kind: "notRegistered" });
@@ -215,7 +236,11 @@ export class Lwm2mServer {
    * Performs an operation on a registered client. A sleeping queue-mode client gets the request
    * queued (result `queued`; the outcome follows as a requestCompleted/requestExpired event).
    */
-  async perform(endpoint: string, op: Operation, options: PerformOptions = {}): Promise<Lwm2mResult> {
+  async perform(
+    endpoint: string,
+    op: Operation,
+    options: PerformOptions = {},
+  ): Promise<Lwm2mResult> {
     const r = this.get(endpoint);
     if (!r) return { kind: "notRegistered" };
     if (r.queueMode && this.isSleeping(endpoint) && options.queue !== false) {
@@ -232,7 +257,10 @@ export class Lwm2mServer {
       : usesFormat(op)
       ? formatCandidates(r, op)
       : [CONTENT_FORMAT.LINK_FORMAT];
-    let last: Lwm2mResult = { kind: "failed", message: "no content format could carry this request" };
+    let last: Lwm2mResult = {
+      kind: "failed",
+      message: "no content format could carry this request",
+    };
     for (const format of formats) {
       let request;
       try {
@@ -244,13 +272,21 @@ export class Lwm2mServer {
         }
         throw e;
       }
-      const result = await this.engine.request(r.address, request, options.timeoutMs ?? this.options.requestTimeoutMs);
+      const result = await this.engine.request(
+        r.address,
+        request,
+        options.timeoutMs ?? this.options.requestTimeoutMs,
+      );
       if (result.kind === "timeout" || result.kind === "reset") {
         const event = registry.markSleeping(this.registry, r.endpoint);
         if (event) this.events.emit("sleeping", r.endpoint, {});
-        return result.kind === "timeout" ? { kind: "timeout" } : { kind: "failed", message: "device reset the request" };
+        return result.kind === "timeout"
+          ? { kind: "timeout" }
+          : { kind: "failed", message: "device reset the request" };
       }
-      if (result.kind !== "response") return { kind: "failed", message: result.kind === "failed" ? result.reason : result.kind };
+      if (result.kind !== "response") {
+        return { kind: "failed", message: result.kind === "failed" ? result.reason : result.kind };
+      }
       this.touch(r.endpoint);
       if (isFormatRefusal(result.response) && usesFormat(op) && options.format === undefined) {
         last = interpretResponse(op, result.response, format, models, codec, r.rootPath);

@@ -7,7 +7,15 @@
 
 import type { CoapMessage } from "../../codec-wasm/types.ts";
 import type { OutgoingRequest } from "../coap/state.ts";
-import { buildRequest, decodeValues, formatCandidates, isFormatRefusal, interpretResponse, type Lwm2mResult, type Operation } from "../lwm2m/operations.ts";
+import {
+  buildRequest,
+  decodeValues,
+  formatCandidates,
+  interpretResponse,
+  isFormatRefusal,
+  type Lwm2mResult,
+  type Operation,
+} from "../lwm2m/operations.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import { NAMESPACES } from "../store/store.ts";
 import type { Lwm2mServer } from "./lwm2m_server.ts";
@@ -64,7 +72,13 @@ export class Observations {
     format?: number,
   ): Promise<{ observationId: string; result: Lwm2mResult }> {
     const observationId = crypto.randomUUID();
-    const record: ObservationRecord = { observationId, endpoint, composite, paths: paths.map(String), format };
+    const record: ObservationRecord = {
+      observationId,
+      endpoint,
+      composite,
+      paths: paths.map(String),
+      format,
+    };
     const result = await this.#issue(record);
     if (result.kind === "content") {
       this.#records.set(observationId, record);
@@ -94,7 +108,9 @@ export class Observations {
         onEnd: (reason) => this.#onEnd(o, reason),
       }, server.options.requestTimeoutMs);
       if (observation.result.kind !== "response") {
-        return observation.result.kind === "timeout" ? { kind: "timeout" } : { kind: "failed", message: observation.result.kind };
+        return observation.result.kind === "timeout"
+          ? { kind: "timeout" }
+          : { kind: "failed", message: observation.result.kind };
       }
       server.touch(o.endpoint);
       const response = observation.result.response;
@@ -149,7 +165,8 @@ export class Observations {
     const live = this.#live.get(observationId);
     this.#live.delete(observationId);
     if (live) {
-      const canReach = active && this.#server.get(o.endpoint) !== undefined && !this.#server.isSleeping(o.endpoint);
+      const canReach = active && this.#server.get(o.endpoint) !== undefined &&
+        !this.#server.isSleeping(o.endpoint);
       await this.#server.engine.cancelObservation(live.coapRequestId, canReach);
     }
     return true;
@@ -170,7 +187,9 @@ export class Observations {
     for (const o of this.forEndpoint(endpoint)) {
       this.#issue(o)
         .then((result) => {
-          if (result.kind !== "content") this.#server.log("warn", `re-observing ${o.paths} on ${endpoint}: ${result.kind}`);
+          if (result.kind !== "content") {
+            this.#server.log("warn", `re-observing ${o.paths} on ${endpoint}: ${result.kind}`);
+          }
           return this.#save(o);
         })
         .catch((e) => this.#server.log("warn", `re-observing on ${endpoint}: ${e}`));
@@ -184,7 +203,11 @@ export class Observations {
   /** Restores observations from the store; live ones get their tokens back in the CoAP engine. */
   async load(): Promise<void> {
     const server = this.#server;
-    for (const { value: o } of await server.options.store.list<ObservationRecord>(NAMESPACES.observation)) {
+    for (
+      const { value: o } of await server.options.store.list<ObservationRecord>(
+        NAMESPACES.observation,
+      )
+    ) {
       const r = server.get(o.endpoint);
       if (!r) {
         await server.options.store.delete(NAMESPACES.observation, storeKey(o));
@@ -192,10 +215,15 @@ export class Observations {
       }
       this.#records.set(o.observationId, o);
       if (o.active && o.active.peer === r.address) {
-        const coapRequestId = server.engine.restoreObservation(o.active.peer, o.active.tokenHex, o.active.request, {
-          onNotification: (n) => this.#onNotification(o, n),
-          onEnd: (reason) => this.#onEnd(o, reason),
-        });
+        const coapRequestId = server.engine.restoreObservation(
+          o.active.peer,
+          o.active.tokenHex,
+          o.active.request,
+          {
+            onNotification: (n) => this.#onNotification(o, n),
+            onEnd: (reason) => this.#onEnd(o, reason),
+          },
+        );
         this.#live.set(o.observationId, { coapRequestId, format: o.active.format });
       }
     }

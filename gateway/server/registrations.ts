@@ -41,13 +41,19 @@ function objectList(request: CoapMessage): ObjectList | RegistrationError | null
   if (request.payload.length === 0) return null;
   const cf = uintOption(request.options, OPTION.CONTENT_FORMAT);
   if (cf !== undefined && cf !== CONTENT_FORMAT.LINK_FORMAT) {
-    return { coapCode: COAP_415_UNSUPPORTED_CONTENT_FORMAT as 128, message: "the object list must be link-format (40)" };
+    return {
+      coapCode: COAP_415_UNSUPPORTED_CONTENT_FORMAT as 128,
+      message: "the object list must be link-format (40)",
+    };
   }
   return parseObjectList(td.decode(request.payload));
 }
 
 /** Answers one /rd request. */
-export async function handleRd(server: Lwm2mServer, incoming: IncomingRequest): Promise<HandlerResponse> {
+export async function handleRd(
+  server: Lwm2mServer,
+  incoming: IncomingRequest,
+): Promise<HandlerResponse> {
   const { request, peer } = incoming;
   const path = uriPath(request);
   if (request.code === 2 && path.length === 1) return await register(server, peer, request);
@@ -60,7 +66,11 @@ export async function handleRd(server: Lwm2mServer, incoming: IncomingRequest): 
   return { code: COAP_405_METHOD_NOT_ALLOWED };
 }
 
-async function register(server: Lwm2mServer, peer: string, request: CoapMessage): Promise<HandlerResponse> {
+async function register(
+  server: Lwm2mServer,
+  peer: string,
+  request: CoapMessage,
+): Promise<HandlerResponse> {
   const params = parseRegisterQuery(uriQuery(request), server.authenticatedEndpoint(peer));
   if (isRegistrationError(params)) return error(params);
   const objects = objectList(request) ?? { rootPath: "/", objectLinks: [], supportedFormats: [] };

@@ -61,20 +61,34 @@ export class RequestQueue {
     this.#expiryMs = expiryMs;
   }
 
+  /** Requests waiting for sleeping clients. */
+  depth(): number {
+    let n = 0;
+    for (const list of this.#byEndpoint.values()) n += list.length;
+    return n;
+  }
+
   status(requestId: string): QueuedRequest | undefined {
     return this.#all.get(requestId);
   }
 
   async load(): Promise<void> {
-    const rows = await this.#server.options.store.list<Record<string, unknown>>(NAMESPACES.queuedRequest);
+    const rows = await this.#server.options.store.list<Record<string, unknown>>(
+      NAMESPACES.queuedRequest,
+    );
     for (const { value } of rows) {
-      const q = { ...value, op: operationFromJson(value.op as Record<string, unknown>) } as unknown as QueuedRequest;
+      const q = {
+        ...value,
+        op: operationFromJson(value.op as Record<string, unknown>),
+      } as unknown as QueuedRequest;
       this.#all.set(q.requestId, q);
       const list = this.#byEndpoint.get(q.endpoint) ?? [];
       list.push(q);
       this.#byEndpoint.set(q.endpoint, list);
     }
-    for (const list of this.#byEndpoint.values()) list.sort((a, b) => a.createdAtMs - b.createdAtMs);
+    for (const list of this.#byEndpoint.values()) {
+      list.sort((a, b) => a.createdAtMs - b.createdAtMs);
+    }
     this.#arm();
   }
 
@@ -149,7 +163,10 @@ export class RequestQueue {
 
   #evictFinished(now: number): void {
     for (const [id, q] of this.#all) {
-      if ((q.state === "done" || q.state === "failed" || q.state === "expired") && q.expiresAtMs <= now) {
+      if (
+        (q.state === "done" || q.state === "failed" || q.state === "expired") &&
+        q.expiresAtMs <= now
+      ) {
         this.#all.delete(id);
       }
     }
@@ -158,16 +175,25 @@ export class RequestQueue {
   #arm(): void {
     clearTimeout(this.#timer);
     let next = Infinity;
-    for (const q of this.#all.values()) if (q.state === "queued") next = Math.min(next, q.expiresAtMs);
+    for (const q of this.#all.values()) {
+      if (q.state === "queued") next = Math.min(next, q.expiresAtMs);
+    }
     if (next === Infinity) return;
-    this.#timer = setTimeout(() => this.#expire(), Math.min(Math.max(0, next - this.#server.now()), 2 ** 31 - 1));
+    this.#timer = setTimeout(
+      () => this.#expire(),
+      Math.min(Math.max(0, next - this.#server.now()), 2 ** 31 - 1),
+    );
   }
 
   #expire(): void {
     const now = this.#server.now();
     for (const [endpoint, list] of this.#byEndpoint) {
       const keep = list.filter((q) => q.state !== "queued" || q.expiresAtMs > now);
-      for (const q of list) if (!keep.includes(q)) this.#finish(q, "expired", { kind: "expired", requestId: q.requestId });
+      for (const q of list) {
+        if (!keep.includes(q)) {
+          this.#finish(q, "expired", { kind: "expired", requestId: q.requestId });
+        }
+      }
       if (keep.length > 0) this.#byEndpoint.set(endpoint, keep);
       else this.#byEndpoint.delete(endpoint);
     }
@@ -181,5 +207,8 @@ export class RequestQueue {
 }
 
 function randomSuffix(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
 }

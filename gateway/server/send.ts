@@ -28,10 +28,18 @@ export function handleSend(server: Lwm2mServer, incoming: IncomingRequest): Hand
   let values;
   try {
     const root = new Lwm2mPath([]);
-    values = decodeTimestampedValues(format, request.payload, root, server.options.models, server.now() / 1000);
+    values = decodeTimestampedValues(
+      format,
+      request.payload,
+      root,
+      server.options.models,
+      server.now() / 1000,
+    );
   } catch (e) {
     if (e instanceof ContentError) {
-      const code = e.code === "unsupported_format" ? COAP_415_UNSUPPORTED_CONTENT_FORMAT : COAP_400_BAD_REQUEST;
+      const code = e.code === "unsupported_format"
+        ? COAP_415_UNSUPPORTED_CONTENT_FORMAT
+        : COAP_400_BAD_REQUEST;
       return { code, payload: te.encode(e.message) };
     }
     throw e;

@@ -4,14 +4,16 @@
  * with test-supplied handlers. Loops are bounded: every wait has a deadline.
  */
 
-import { type Codec, type CoapMessage, type CoapOption, loadCodec } from "../../codec-wasm/mod.ts";
+import { type CoapMessage, type CoapOption, type Codec, loadCodec } from "../../codec-wasm/mod.ts";
 import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import { encodeUint } from "../../codec-wasm/values.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-export type DeviceHandler = (request: CoapMessage) => { code: number; options?: CoapOption[]; payload?: Uint8Array } | null;
+export type DeviceHandler = (
+  request: CoapMessage,
+) => { code: number; options?: CoapOption[]; payload?: Uint8Array } | null;
 
 export class ScriptedDevice {
   readonly codec: Codec;
@@ -25,6 +27,8 @@ export class ScriptedDevice {
   handler: DeviceHandler = () => ({ code: 132 });
   /** Every request the server sent, in order. */
   readonly requests: CoapMessage[] = [];
+  /** Called for each response, ACK or RST the moment it arrives (before any waiter runs). */
+  onMessage: (message: CoapMessage) => void = () => {};
   #closed = false;
 
   private constructor(codec: Codec, conn: Deno.DatagramConn, server: Deno.NetAddr) {
@@ -37,7 +41,11 @@ export class ScriptedDevice {
   static async open(serverPort: number, port = 0): Promise<ScriptedDevice> {
     const codec = await loadCodec();
     const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
-    return new ScriptedDevice(codec, conn, { transport: "udp", hostname: "127.0.0.1", port: serverPort });
+    return new ScriptedDevice(codec, conn, {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: serverPort,
+    });
   }
 
   get address(): string {
@@ -49,9 +57,17 @@ export class ScriptedDevice {
       for await (const [data] of this.conn) {
         const m = this.codec.tryDecodeCoap(data);
         if (m instanceof Error) continue;
-        const copy = { ...m, token: m.token.slice(), payload: m.payload.slice(), options: m.options.map((o) => ({ number: o.number, value: o.value.slice() })) };
+        const copy = {
+          ...m,
+          token: m.token.slice(),
+          payload: m.payload.slice(),
+          options: m.options.map((o) => ({ number: o.number, value: o.value.slice() })),
+        };
         if (copy.code >= 1 && copy.code <= 31) this.#answer(copy);
-        else this.inbox.push(copy);
+        else {
+          this.onMessage(copy);
+          this.inbox.push(copy);
+        }
         for (const w of this.#waiters.splice(0)) w();
       }
     } catch {
@@ -89,16 +105,24 @@ export class ScriptedDevice {
     const mid = this.#mid++;
     const token = new Uint8Array([0xa0, this.#token++ & 0xff]);
     const options: CoapOption[] = [...extra];
-    for (const s of path.split("/").filter((x) => x)) options.push({ number: OPTION.URI_PATH, value: te.encode(s) });
+    for (const s of path.split("/").filter((x) => x)) {
+      options.push({ number: OPTION.URI_PATH, value: te.encode(s) });
+    }
     for (const q of query) options.push({ number: OPTION.URI_QUERY, value: te.encode(q) });
     const body = typeof payload === "string" ? te.encode(payload) : payload ?? new Uint8Array(0);
     this.sendRaw({ type: 0, code, messageId: mid, token, options, payload: body });
-    return await this.waitFor((m) => m.messageId === mid && m.type === 2 && m.code !== 0, timeoutMs);
+    return await this.waitFor(
+      (m) => m.messageId === mid && m.type === 2 && m.code !== 0,
+      timeoutMs,
+    );
   }
 
   /** Register with a link-format object list; returns the response. */
   register(query: string[], links = "</1/0>,</3/0>"): Promise<CoapMessage> {
-    return this.request(2, "/rd", query, links, [{ number: OPTION.CONTENT_FORMAT, value: encodeUint(40) }]);
+    return this.request(2, "/rd", query, links, [{
+      number: OPTION.CONTENT_FORMAT,
+      value: encodeUint(40),
+    }]);
   }
 
   /** Waits for a non-request message (response, ACK, RST) matching `match`. */
@@ -123,7 +147,9 @@ export class ScriptedDevice {
   async waitForRequests(count: number, timeoutMs = 5000): Promise<CoapMessage[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.requests.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} requests, got ${this.requests.length}`);
+      if (Date.now() > deadline) {
+        throw new Error(`expected ${count} requests, got ${this.requests.length}`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     return this.requests;
@@ -141,7 +167,8 @@ export function locationPath(m: CoapMessage): string[] {
 }
 
 export function pathOf(m: CoapMessage): string {
-  return "/" + m.options.filter((o) => o.number === OPTION.URI_PATH).map((o) => td.decode(o.value)).join("/");
+  return "/" +
+    m.options.filter((o) => o.number === OPTION.URI_PATH).map((o) => td.decode(o.value)).join("/");
 }
 
 export function queryOf(m: CoapMessage): string[] {

@@ -1,11 +1,19 @@
 /** Tests of the HTTP app gateway/http/app.ts through Hono's in-memory `app.request`. */
 
 import assert from "node:assert/strict";
-import { createHttpApp } from "../../../gateway/http/app.ts";
-import { createMetrics } from "../../../gateway/metrics.ts";
+import { createHttpApp, type HttpDeps } from "../../../gateway/http/app.ts";
+import { createMetrics, type GatewayMetrics } from "../../../gateway/metrics.ts";
+import { coreModels } from "../../../objects/mod.ts";
+import { EventBus } from "../../../gateway/server/events.ts";
+import { MemoryStore } from "../../../gateway/store/memory.ts";
+
+/** An app without an LwM2M server (only the operational routes matter here). */
+function deps(metrics: GatewayMetrics, nowMs: () => number): HttpDeps {
+  return { metrics, nowMs, server: null, models: coreModels(), events: new EventBus(), store: new MemoryStore(), apiToken: null };
+}
 
 Deno.test("GET /healthz answers {status: ok}", async () => {
-  const app = createHttpApp({ metrics: createMetrics(0), nowMs: () => 0 });
+  const app = createHttpApp(deps(createMetrics(0), () => 0));
   const res = await app.request("/healthz");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /application\/json/);
@@ -15,7 +23,7 @@ Deno.test("GET /healthz answers {status: ok}", async () => {
 Deno.test("GET /metrics serves Prometheus text with uptime and datagram counter", async () => {
   const metrics = createMetrics(1_000);
   metrics.coapDatagramsReceived = 7;
-  const app = createHttpApp({ metrics, nowMs: () => 3_500 });
+  const app = createHttpApp(deps(metrics, () => 3_500));
   const res = await app.request("/metrics");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
@@ -26,7 +34,7 @@ Deno.test("GET /metrics serves Prometheus text with uptime and datagram counter"
 });
 
 Deno.test("an unknown route answers 404 with the error body shape", async () => {
-  const app = createHttpApp({ metrics: createMetrics(0), nowMs: () => 0 });
+  const app = createHttpApp(deps(createMetrics(0), () => 0));
   const res = await app.request("/nope");
   assert.equal(res.status, 404);
   const body = await res.json();

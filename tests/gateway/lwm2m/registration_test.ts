@@ -31,7 +31,9 @@ Deno.test("parseRegisterQuery applies the defaults for absent lt, lwm2m and b", 
 });
 
 Deno.test("parseRegisterQuery reads a full 1.1 registration with Q and keeps unknown parameters", () => {
-  const p = ok(parseRegisterQuery(["ep=a", "lt=300", "lwm2m=1.1", "b=U", "Q", "sms=4912345", "foo=bar"]));
+  const p = ok(
+    parseRegisterQuery(["ep=a", "lt=300", "lwm2m=1.1", "b=U", "Q", "sms=4912345", "foo=bar"]),
+  );
   assert.deepEqual(
     [p.lifetimeSec, p.lwm2mVersion, p.binding, p.queueMode, p.smsNumber],
     [300, "1.1", "U", true, "4912345"],
@@ -88,12 +90,20 @@ Deno.test("parseUpdateQuery returns only the changed parameters", () => {
 });
 
 Deno.test("parseObjectList reads objects, instances, ct= and ver=", () => {
-  const list = parseObjectList('</>;rt="oma.lwm2m";ct="110 112", </1/0>,</3/0>,</5>;ver=1.1,</3311/0>,</3311/1>');
+  const list = parseObjectList(
+    '</>;rt="oma.lwm2m";ct="110 112", </1/0>,</3/0>,</5>;ver=1.1,</3311/0>,</3311/1>',
+  );
   assert.ok(!("coapCode" in list));
   if ("coapCode" in list) return;
   assert.equal(list.rootPath, "/");
   assert.deepEqual(list.supportedFormats, [110, 112]);
-  assert.deepEqual(list.objectLinks.map((l) => l.path), ["/1/0", "/3/0", "/5", "/3311/0", "/3311/1"]);
+  assert.deepEqual(list.objectLinks.map((l) => l.path), [
+    "/1/0",
+    "/3/0",
+    "/5",
+    "/3311/0",
+    "/3311/1",
+  ]);
   assert.equal(list.objectLinks[2].attributes.ver, "1.1");
 });
 

@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import * as registry from "../../../gateway/lwm2m/registry.ts";
 import type { RegisterParams } from "../../../gateway/lwm2m/registration.ts";
 
-const objects = { rootPath: "/", objectLinks: [{ path: "/3/0", attributes: {} }], supportedFormats: [] };
+const objects = {
+  rootPath: "/",
+  objectLinks: [{ path: "/3/0", attributes: {} }],
+  supportedFormats: [],
+};
 
 function params(endpoint: string, extra: Partial<RegisterParams> = {}): RegisterParams {
   return {
@@ -52,7 +56,15 @@ Deno.test("an Update pushes the expiry back and applies changed parameters", () 
 
 Deno.test("a queue-mode client sleeps after the window and wakes on its next message", () => {
   const s = registry.createRegistry({ queueWindowMs: 93_000 });
-  registry.register(s, params("q", { queueMode: true, lifetimeSec: 3600 }), objects, "p", false, "id1", 0);
+  registry.register(
+    s,
+    params("q", { queueMode: true, lifetimeSec: 3600 }),
+    objects,
+    "p",
+    false,
+    "id1",
+    0,
+  );
   assert.deepEqual(registry.tick(s, 92_999), []);
   assert.deepEqual(registry.tick(s, 93_000).map((e) => e.type), ["sleeping"]);
   assert.equal(registry.isSleeping(s, "q"), true);
@@ -64,7 +76,15 @@ Deno.test("a queue-mode client sleeps after the window and wakes on its next mes
 
 Deno.test("a message inside the window keeps a queue-mode client awake", () => {
   const s = registry.createRegistry({ queueWindowMs: 10_000 });
-  registry.register(s, params("q", { queueMode: true, lifetimeSec: 3600 }), objects, "p", false, "id1", 0);
+  registry.register(
+    s,
+    params("q", { queueMode: true, lifetimeSec: 3600 }),
+    objects,
+    "p",
+    false,
+    "id1",
+    0,
+  );
   assert.equal(registry.touch(s, "q", 9_000), null);
   assert.deepEqual(registry.tick(s, 10_000), []);
   assert.deepEqual(registry.tick(s, 19_000).map((e) => e.type), ["sleeping"]);
