@@ -240,7 +240,7 @@ export class CoapEngine {
     try {
       const result = handler(incoming);
       if (result instanceof Promise) result.then(answer, fail);
-      else queueMicrotask(() => answer(result));
+      else answer(result); // synchronous handlers answer piggybacked, in this same turn
     } catch (error) {
       fail(error);
     }

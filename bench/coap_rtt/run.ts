@@ -15,8 +15,10 @@
  *   --targets echo,transport,engine,libcoap,echo-reuse,engine-reuse (the last two are
  *     diagnostics, see bench/coap_rtt/servers.ts)
  *   --record           write the results into bench/RESULTS.md ("CoAP round trips (issue 3)")
- *   --profile[=MODE]   instead: one 64-in-flight run against MODE (engine) started with
- *                      --cpu-prof, then print its top functions (bench/coap_rtt/profile_top.ts)
+ *   --profile[=MODE]   instead: one run (the last --inflight value, 64 by default) against MODE
+ *                      (engine) started with --cpu-prof, then print its top functions
+ *                      (bench/coap_rtt/profile_top.ts); the profile stays in
+ *                      bench/coap_rtt/profiles/ (git-ignored)
  * Every load run is bounded by its duration (the client exits by itself; it is killed 10 s after
  * its deadline); every server is stopped at the end, on error and on Ctrl-C.
  */

@@ -20,6 +20,11 @@ export interface CoapParams {
   maxBodyBytes: number;
   /** Token length for outgoing requests (1-8 bytes). */
   tokenLength: number;
+  /**
+   * Most remembered message ids (RFC 7252 §4.5 dedup, kept EXCHANGE_LIFETIME). Beyond it the
+   * oldest are forgotten early (counted), which bounds memory under floods.
+   */
+  maxDedupEntries: number;
 }
 
 export const DEFAULT_PARAMS: Readonly<CoapParams> = {
@@ -33,6 +38,7 @@ export const DEFAULT_PARAMS: Readonly<CoapParams> = {
   blockSzx: 6,
   maxBodyBytes: 16 * 1024 * 1024,
   tokenLength: 8,
+  maxDedupEntries: 1_000_000,
 };
 
 /** MAX_TRANSMIT_SPAN = ACK_TIMEOUT * (2^MAX_RETRANSMIT - 1) * ACK_RANDOM_FACTOR (45 s). */

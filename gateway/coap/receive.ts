@@ -16,7 +16,8 @@ import {
   separateDue,
   SWEEP_INTERVAL_MS,
 } from "./server.ts";
-import type { CoapEffect, CoapState, Peer, Transmission } from "./state.ts";
+import type { CoapEffect, CoapState, DedupEntry, Peer, Transmission } from "./state.ts";
+import { dedupKey, pendingSeparate } from "./state.ts";
 import {
   emitEmpty,
   retransmitDue,
@@ -149,7 +150,7 @@ function onRequestMessage(
     effects.push({ kind: "drop", peer, reason: "malformed", detail: "request in ACK/RST" });
     return;
   }
-  const key = `${peer}|${m.messageId}`;
+  const key = dedupKey(state, peer, m.messageId);
   if (m.type === TYPE_CON) {
     const seen = state.dedupCon.get(key);
     if (seen) {
@@ -161,10 +162,10 @@ function onRequestMessage(
       }
       return;
     }
-    state.dedupCon.set(key, {
+    remember(state, key, {
       expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
       reply: null,
-      exchangeId: state.nextExchangeId,
+      exchangeId: state.nextExchangeId, // the id onRequest is about to give this exchange
     });
   } else {
     if (state.dedupNon.has(key)) {
@@ -175,6 +176,16 @@ function onRequestMessage(
   }
   scheduleSweep(state, nowMs);
   onRequest(state, peer, m, nowMs, effects);
+}
+
+/** Adds a dedup entry, forgetting the oldest one when the table is full (bounded memory). */
+function remember(state: CoapState, key: number, entry: DedupEntry): void {
+  if (state.dedupCon.size >= state.params.maxDedupEntries) {
+    const oldest = state.dedupCon.keys().next().value;
+    if (oldest !== undefined) state.dedupCon.delete(oldest);
+    state.dedupEvictions++;
+  }
+  state.dedupCon.set(key, entry);
 }
 
 function onResponseMessage(
@@ -204,9 +215,9 @@ function onResponseMessage(
   // A separate response or notification (CON or NON): matched by token (RFC 7252 §5.3.2).
   // Deduplication comes first (RFC 7252 §4.5): a retransmitted CON response whose exchange has
   // already completed (our ACK was lost) gets the same ACK again, not an RST for its token.
-  const dedupKey = `${peer}|${m.messageId}`;
+  const key = dedupKey(state, peer, m.messageId);
   if (m.type === TYPE_CON) {
-    const seen = state.dedupCon.get(dedupKey);
+    const seen = state.dedupCon.get(key);
     if (seen) {
       if (seen.reply) effects.push({ kind: "send", peer, bytes: seen.reply });
       effects.push({ kind: "drop", peer, reason: "duplicate", detail: `mid ${m.messageId}` });
@@ -222,11 +233,7 @@ function onResponseMessage(
   if (rejectUnknownCritical(state, peer, m, effects)) return;
   if (m.type === TYPE_CON) {
     const ack = emitEmpty(state, peer, TYPE_ACK, m.messageId, effects);
-    state.dedupCon.set(dedupKey, {
-      expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
-      reply: ack,
-      exchangeId: 0,
-    });
+    remember(state, key, { expiresAtMs: nowMs + exchangeLifetimeMs(state.params), reply: ack, exchangeId: 0 });
     scheduleSweep(state, nowMs);
   }
   onResponse(state, x, m, nowMs, effects);
@@ -258,9 +265,12 @@ export function tick(state: CoapState, nowMs: number): CoapEffect[] {
     if (d.kind === "retransmit") {
       const givenUp = retransmitDue(state, d.key, nowMs, effects);
       if (givenUp) onGiveUp(state, givenUp, nowMs, effects);
-    } else if (d.kind === "separate") separateDue(state, Number(d.key), effects);
-    else if (d.kind === "request") requestDeadline(state, d.key, nowMs, effects);
+    } else if (d.kind === "request") requestDeadline(state, d.key, nowMs, effects);
     else sweep(state, nowMs);
+  }
+  for (let s = pendingSeparate(state); s && s.atMs <= nowMs; s = pendingSeparate(state)) {
+    state.separateHead++;
+    separateDue(state, s.exchangeId, effects);
   }
   return effects;
 }

@@ -9,7 +9,7 @@ import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import { blockSize } from "../../codec-wasm/values.ts";
 import { exchangeLifetimeMs, OBSERVE_SEQUENCE_MODULO } from "./params.ts";
 import type { CoapEffect, CoapState, OutgoingResponse, Peer, ServerExchange } from "./state.ts";
-import { nextMessageId } from "./state.ts";
+import { dedupKey, nextMessageId } from "./state.ts";
 import { emit, emitConfirmable, emitEmpty, TYPE_ACK, TYPE_CON, TYPE_NON } from "./transmit.ts";
 import {
   blockOption,
@@ -53,6 +53,7 @@ export function onRequest(
     confirmable: request.type === TYPE_CON,
     ackSent: false,
     request,
+    dedupKey: dedupKey(state, peer, request.messageId),
     observe: null,
     block2Szx: null,
     block1Echo: null,
@@ -100,11 +101,7 @@ export function onRequest(
   }
   state.servers.set(exchange.exchangeId, exchange);
   if (exchange.confirmable) {
-    state.timers.push({
-      atMs: nowMs + state.params.separateResponseAfterMs,
-      kind: "separate",
-      key: String(exchange.exchangeId),
-    });
+    state.separateQueue.push({ atMs: nowMs + state.params.separateResponseAfterMs, exchangeId: exchange.exchangeId });
   }
   effects.push({ kind: "request", exchangeId: exchange.exchangeId, peer, request: exchange.request, observe: exchange.observe });
 }
@@ -202,7 +199,7 @@ function reply(
   }
   const bytes = emit(state, exchange.peer, message, effects);
   if (message.type === TYPE_ACK) {
-    const entry = state.dedupCon.get(`${exchange.peer}|${exchange.messageId}`);
+    const entry = state.dedupCon.get(exchange.dedupKey);
     if (entry) entry.reply = bytes;
   }
 }
@@ -251,7 +248,7 @@ export function separateDue(state: CoapState, exchangeId: number, effects: CoapE
 export function sendEmptyAck(state: CoapState, exchange: ServerExchange, effects: CoapEffect[]): void {
   exchange.ackSent = true;
   const bytes = emitEmpty(state, exchange.peer, TYPE_ACK, exchange.messageId, effects);
-  const entry = state.dedupCon.get(`${exchange.peer}|${exchange.messageId}`);
+  const entry = state.dedupCon.get(exchange.dedupKey);
   if (entry) entry.reply = bytes;
 }
 

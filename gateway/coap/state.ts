@@ -121,6 +121,8 @@ export interface ServerExchange {
   confirmable: boolean;
   ackSent: boolean;
   request: CoapMessage;
+  /** Key of the request's dedup entry (CON only). */
+  dedupKey: number;
   observe: 0 | 1 | null;
   /** Block2 size the requester asked for (early negotiation), if any. */
   block2Szx: number | null;
@@ -136,6 +138,8 @@ export interface DedupEntry {
 }
 
 export interface PeerState {
+  /** Small number of this peer, for numeric dedup keys (index * 65536 + message id). */
+  index: number;
   nextMessageId: number;
   outstanding: number;
   queue: string[];
@@ -177,9 +181,18 @@ export interface CoapState {
   clientTokens: Map<string, string>;
   servers: Map<number, ServerExchange>;
   nextExchangeId: number;
-  /** `${peer}|${messageId}` of received CONs / NONs, oldest first (RFC 7252 §4.5). */
-  dedupCon: Map<string, DedupEntry>;
-  dedupNon: Map<string, number>;
+  /** Received CONs / NONs by dedupKey(peer, messageId), oldest first (RFC 7252 §4.5). */
+  dedupCon: Map<number, DedupEntry>;
+  dedupNon: Map<number, number>;
+  /** Dedup entries dropped early because the table hit params.maxDedupEntries. */
+  dedupEvictions: number;
+  nextPeerIndex: number;
+  /**
+   * Separate-response deadlines in arrival order (all are now + separateResponseAfterMs, so a
+   * FIFO suffices); entries of answered exchanges are skipped, not searched for.
+   */
+  separateQueue: { atMs: number; exchangeId: number }[];
+  separateHead: number;
   block1: Map<string, Block1Assembly>;
   block2: Map<string, Block2Cache>;
   observers: Map<number, Observer>;
@@ -210,6 +223,10 @@ export function createCoapState(codec: Codec, ids: CoapIds, options: CoapOptions
     nextExchangeId: 1,
     dedupCon: new Map(),
     dedupNon: new Map(),
+    dedupEvictions: 0,
+    nextPeerIndex: 0,
+    separateQueue: [],
+    separateHead: 0,
     block1: new Map(),
     block2: new Map(),
     observers: new Map(),
@@ -225,6 +242,7 @@ export function peerState(state: CoapState, peer: Peer): PeerState {
   if (!p) {
     // Masked: a random() of exactly 1 (the jitter's upper bound) must not give message id 65536.
     p = {
+      index: state.nextPeerIndex++,
       nextMessageId: Math.floor(state.ids.random() * 0x10000) & 0xffff,
       outstanding: 0,
       queue: [],
@@ -242,7 +260,28 @@ export function nextMessageId(state: CoapState, peer: Peer): number {
   return id;
 }
 
+/** Numeric dedup key of (peer, message id). */
+export function dedupKey(state: CoapState, peer: Peer, messageId: number): number {
+  return peerState(state, peer).index * 0x10000 + messageId;
+}
+
+/** The first separate-response deadline of a still-pending exchange (answered ones skipped). */
+export function pendingSeparate(state: CoapState): { atMs: number; exchangeId: number } | undefined {
+  const q = state.separateQueue;
+  while (state.separateHead < q.length && !state.servers.has(q[state.separateHead].exchangeId)) {
+    state.separateHead++;
+  }
+  if (state.separateHead > 1024 && state.separateHead * 2 > q.length) {
+    q.splice(0, state.separateHead);
+    state.separateHead = 0;
+  }
+  return q[state.separateHead];
+}
+
 /** The earliest time the core needs `tick`, or null when nothing is pending. */
 export function nextDeadlineMs(state: CoapState): number | null {
-  return state.timers.peek()?.atMs ?? null;
+  const timer = state.timers.peek()?.atMs;
+  const separate = pendingSeparate(state)?.atMs;
+  if (timer === undefined) return separate ?? null;
+  return separate === undefined ? timer : Math.min(timer, separate);
 }

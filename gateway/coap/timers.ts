@@ -4,7 +4,7 @@
  * core checks that what it names still exists and is still due (lazy deletion).
  */
 
-export interface Deadline<K extends string = "retransmit" | "separate" | "request" | "sweep"> {
+export interface Deadline<K extends string = "retransmit" | "request" | "sweep"> {
   atMs: number;
   kind: K;
   key: string;
