@@ -12,6 +12,7 @@ import { CoapEngine } from "./coap_engine.ts";
 import type { CoapParams } from "./coap/params.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log.ts";
+import { createDropLogger } from "./drop_log.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { EventBus } from "./server/events.ts";
 import { Lwm2mServer, type Lwm2mServerOptions } from "./server/lwm2m_server.ts";
@@ -123,6 +124,7 @@ export async function startGateway(
     log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
   }
 
+  const logDrop = createDropLogger(log);
   let engine: CoapEngine | null = null;
   let server: Lwm2mServer | null = null;
   if (config.coapPort !== null) {
