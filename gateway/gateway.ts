@@ -4,13 +4,15 @@
  * `startGateway` is what the CLI runs and what integration tests start in-process.
  */
 
-import { loadCodec } from "../codec-wasm/mod.ts";
+import { type Codec, CodecError, loadCodec } from "../codec-wasm/mod.ts";
+import { describeCoap } from "./coap/describe.ts";
 import { coreModels } from "../objects/mod.ts";
 import { loadDdfDirectory } from "../objects/ddf_dir.ts";
 import type { GatewayConfig } from "./config.ts";
 import { CoapEngine } from "./coap_engine.ts";
 import type { CoapParams } from "./coap/params.ts";
 import { createHttpApp } from "./http/app.ts";
+import { EventStreams } from "./http/event_consumer.ts";
 import type { Logger } from "./log.ts";
 import { createDropLogger } from "./drop_log.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -89,13 +91,23 @@ function serverGauges(server: Lwm2mServer) {
 }
 
 /** Counts datagrams in both directions for /metrics. */
-function counted(transport: DatagramTransport, metrics: GatewayMetrics): DatagramTransport {
+function counted(
+  transport: DatagramTransport,
+  metrics: GatewayMetrics,
+  log: Logger,
+  codec: Codec,
+): DatagramTransport {
   return {
     port: transport.port,
     start(onDatagram) {
       transport.start((peer, data) => {
         metrics.coapDatagramsReceived++;
         metrics.coapBytesReceived += data.length;
+        if (log.debugEnabled) {
+          const m = codec.tryDecodeCoap(data);
+          const what = m instanceof CodecError ? `undecodable: ${m.message}` : describeCoap(m);
+          log.debug(`coap rx ${peer} ${data.length}B ${what}`);
+        }
         onDatagram(peer, data);
       });
     },
@@ -131,6 +143,8 @@ export async function startGateway(
     const transport = counted(
       udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)),
       metrics,
+      log,
+      codec,
     );
     engine = new CoapEngine(codec, transport, {
       params: options.coapParams,
@@ -157,7 +171,7 @@ export async function startGateway(
   }
 
   metrics.gauges = () => server ? serverGauges(server) : [];
-  const app = createHttpApp({
+  const apiDeps = {
     server,
     models,
     events,
@@ -165,6 +179,12 @@ export async function startGateway(
     metrics,
     nowMs: () => Date.now(),
     apiToken: config.apiToken,
+  };
+  const eventStreams = new EventStreams(apiDeps);
+  const app = createHttpApp({
+    ...apiDeps,
+    eventStreams,
+    corsOrigin: config.corsOrigin,
     onError: (e) => log.error(`http: ${e instanceof Error ? e.stack : e}`),
   });
   const http = Deno.serve(
@@ -177,6 +197,7 @@ export async function startGateway(
     stopped ??= (async () => {
       await server?.close();
       await engine?.close();
+      eventStreams.close(); // ends the SSE/WebSocket streams so the HTTP server can drain
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
       await Promise.race([http.shutdown(), grace]);

@@ -480,7 +480,8 @@ export function cancelRequest(
       const cancel: ClientExchange = {
         ...x,
         requestId: cancelRequestId,
-        request: { ...x.request, options, payload: undefined },
+        // Cancel Observation-Composite repeats the same path list (lwm2m-interfaces.md §5).
+        request: { ...x.request, options },
         observe: false,
         observeTokenKey: null,
         deadlineMs: nowMs + x.timeoutMs,
@@ -490,7 +491,15 @@ export function cancelRequest(
       };
       state.clients.set(cancelRequestId, cancel);
       state.timers.push({ atMs: cancel.deadlineMs, kind: "request", key: cancelRequestId });
-      transmit(state, cancel, hexToBytes(x.observeTokenKey!), options, EMPTY, nowMs, effects);
+      transmit(
+        state,
+        cancel,
+        hexToBytes(x.observeTokenKey!),
+        options,
+        x.request.payload ?? EMPTY,
+        nowMs,
+        effects,
+      );
     }
   }
   return effects;

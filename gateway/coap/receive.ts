@@ -233,7 +233,11 @@ function onResponseMessage(
   if (rejectUnknownCritical(state, peer, m, effects)) return;
   if (m.type === TYPE_CON) {
     const ack = emitEmpty(state, peer, TYPE_ACK, m.messageId, effects);
-    remember(state, key, { expiresAtMs: nowMs + exchangeLifetimeMs(state.params), reply: ack, exchangeId: 0 });
+    remember(state, key, {
+      expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
+      reply: ack,
+      exchangeId: 0,
+    });
     scheduleSweep(state, nowMs);
   }
   onResponse(state, x, m, nowMs, effects);

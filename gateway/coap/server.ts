@@ -61,8 +61,19 @@ export function onRequest(
   const unknown = firstUnknownCritical(request.options, KNOWN_CRITICAL_REQUEST_OPTIONS);
   if (unknown !== undefined) {
     const proxy = unknown === OPTION.PROXY_URI || unknown === OPTION.PROXY_SCHEME;
-    effects.push({ kind: "drop", peer, reason: "unknown-critical-option", detail: `option ${unknown}` });
-    reply(state, exchange, { code: proxy ? COAP_505_PROXYING_NOT_SUPPORTED : COAP_402_BAD_OPTION }, nowMs, effects);
+    effects.push({
+      kind: "drop",
+      peer,
+      reason: "unknown-critical-option",
+      detail: `option ${unknown}`,
+    });
+    reply(
+      state,
+      exchange,
+      { code: proxy ? COAP_505_PROXYING_NOT_SUPPORTED : COAP_402_BAD_OPTION },
+      nowMs,
+      effects,
+    );
     return;
   }
   const path = uriPath(request);
@@ -101,9 +112,18 @@ export function onRequest(
   }
   state.servers.set(exchange.exchangeId, exchange);
   if (exchange.confirmable) {
-    state.separateQueue.push({ atMs: nowMs + state.params.separateResponseAfterMs, exchangeId: exchange.exchangeId });
+    state.separateQueue.push({
+      atMs: nowMs + state.params.separateResponseAfterMs,
+      exchangeId: exchange.exchangeId,
+    });
   }
-  effects.push({ kind: "request", exchangeId: exchange.exchangeId, peer, request: exchange.request, observe: exchange.observe });
+  effects.push({
+    kind: "request",
+    exchangeId: exchange.exchangeId,
+    peer,
+    request: exchange.request,
+    observe: exchange.observe,
+  });
 }
 
 /** Collects a Block1 block; returns the whole body after the last block, else null. */
@@ -120,7 +140,13 @@ function assembleBlock1(
   const size1 = uintOption(request.options, OPTION.SIZE1);
   const tooLarge = () => {
     state.block1.delete(key);
-    reply(state, exchange, { code: COAP_413_REQUEST_ENTITY_TOO_LARGE, options: [uintOptionOf(OPTION.SIZE1, max)] }, nowMs, effects);
+    reply(
+      state,
+      exchange,
+      { code: COAP_413_REQUEST_ENTITY_TOO_LARGE, options: [uintOptionOf(OPTION.SIZE1, max)] },
+      nowMs,
+      effects,
+    );
     return null;
   };
   if (size1 !== undefined && size1 > max) return tooLarge();
@@ -130,7 +156,9 @@ function assembleBlock1(
     state.block1.set(key, a);
   }
   const offset = block.num * blockSize(block.szx);
-  if (!a || offset !== a.received || (block.more && request.payload.length !== blockSize(block.szx))) {
+  if (
+    !a || offset !== a.received || (block.more && request.payload.length !== blockSize(block.szx))
+  ) {
     state.block1.delete(key);
     reply(state, exchange, { code: COAP_408_REQUEST_ENTITY_INCOMPLETE }, nowMs, effects);
     return null;
@@ -141,7 +169,16 @@ function assembleBlock1(
   a.expiresAtMs = nowMs + exchangeLifetimeMs(state.params);
   scheduleSweep(state, nowMs);
   if (block.more) {
-    reply(state, exchange, { code: COAP_231_CONTINUE, options: [{ number: OPTION.BLOCK1, value: blockValue(block.num, true, block.szx) }] }, nowMs, effects);
+    reply(
+      state,
+      exchange,
+      {
+        code: COAP_231_CONTINUE,
+        options: [{ number: OPTION.BLOCK1, value: blockValue(block.num, true, block.szx) }],
+      },
+      nowMs,
+      effects,
+    );
     return null;
   }
   state.block1.delete(key);
@@ -156,13 +193,20 @@ function assembleBlock1(
 }
 
 /** The application's response to request `exchangeId` (ignored when the exchange is gone). */
-export function respond(state: CoapState, exchangeId: number, response: OutgoingResponse, nowMs: number): CoapEffect[] {
+export function respond(
+  state: CoapState,
+  exchangeId: number,
+  response: OutgoingResponse,
+  nowMs: number,
+): CoapEffect[] {
   const effects: CoapEffect[] = [];
   const exchange = state.servers.get(exchangeId);
   if (!exchange) return effects;
   state.servers.delete(exchangeId);
   let options = response.options ?? [];
-  if (exchange.block1Echo) options = [...options, { number: OPTION.BLOCK1, value: exchange.block1Echo }];
+  if (exchange.block1Echo) {
+    options = [...options, { number: OPTION.BLOCK1, value: exchange.block1Echo }];
+  }
   if (exchange.observe === 0 && isSuccess(response.code)) {
     const observer = addObserver(state, exchange, effects);
     options = [...options, uintOptionOf(OPTION.OBSERVE, observer.sequence)];
@@ -184,11 +228,20 @@ function reply(
   nowMs: number,
   effects: CoapEffect[],
 ): void {
-  const { options, payload } = blockwise(state, exchange.peer, exchange.request, exchange.block2Szx, response, nowMs);
+  const { options, payload } = blockwise(
+    state,
+    exchange.peer,
+    exchange.request,
+    exchange.block2Szx,
+    response,
+    nowMs,
+  );
   const message: CoapMessage = {
     type: exchange.confirmable ? (exchange.ackSent ? TYPE_CON : TYPE_ACK) : TYPE_NON,
     code: response.code,
-    messageId: exchange.confirmable && !exchange.ackSent ? exchange.messageId : nextMessageId(state, exchange.peer),
+    messageId: exchange.confirmable && !exchange.ackSent
+      ? exchange.messageId
+      : nextMessageId(state, exchange.peer),
     token: exchange.token,
     options,
     payload,
@@ -222,13 +275,20 @@ function blockwise(
   const num = requested ? Math.floor((requested.num * blockSize(requested.szx)) / size) : 0;
   const start = num * size;
   if (start >= body.length && body.length > 0) {
-    return { options: [{ number: OPTION.BLOCK2, value: blockValue(num, false, szx) }], payload: EMPTY };
+    return {
+      options: [{ number: OPTION.BLOCK2, value: blockValue(num, false, szx) }],
+      payload: EMPTY,
+    };
   }
   const end = Math.min(start + size, body.length);
   const more = end < body.length;
   const key = cacheKey(peer, request);
   if (more) {
-    state.block2.set(key, { response, body, expiresAtMs: nowMs + exchangeLifetimeMs(state.params) });
+    state.block2.set(key, {
+      response,
+      body,
+      expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
+    });
     scheduleSweep(state, nowMs);
   } else state.block2.delete(key);
   const extra: CoapOption[] = [{ number: OPTION.BLOCK2, value: blockValue(num, more, szx) }];
@@ -245,7 +305,11 @@ export function separateDue(state: CoapState, exchangeId: number, effects: CoapE
 }
 
 /** Acknowledges a pending request with an empty ACK (also replayed to duplicates). */
-export function sendEmptyAck(state: CoapState, exchange: ServerExchange, effects: CoapEffect[]): void {
+export function sendEmptyAck(
+  state: CoapState,
+  exchange: ServerExchange,
+  effects: CoapEffect[],
+): void {
   exchange.ackSent = true;
   const bytes = emitEmpty(state, exchange.peer, TYPE_ACK, exchange.messageId, effects);
   const entry = state.dedupCon.get(exchange.dedupKey);
@@ -269,11 +333,21 @@ function addObserver(state: CoapState, exchange: ServerExchange, effects: CoapEf
   };
   state.observers.set(observer.observerId, observer);
   state.observerTokens.set(key, observer.observerId);
-  effects.push({ kind: "observerAdded", observerId: observer.observerId, peer: exchange.peer, request: exchange.request });
+  effects.push({
+    kind: "observerAdded",
+    observerId: observer.observerId,
+    peer: exchange.peer,
+    request: exchange.request,
+  });
   return observer;
 }
 
-export function removeObserver(state: CoapState, observerId: number, reason: string, effects: CoapEffect[]): void {
+export function removeObserver(
+  state: CoapState,
+  observerId: number,
+  reason: string,
+  effects: CoapEffect[],
+): void {
   const o = state.observers.get(observerId);
   if (!o) return;
   state.observers.delete(observerId);
@@ -281,7 +355,13 @@ export function removeObserver(state: CoapState, observerId: number, reason: str
   effects.push({ kind: "observerRemoved", observerId, peer: o.peer, reason });
 }
 
-function removeObserverByToken(state: CoapState, peer: Peer, token: Uint8Array, reason: string, effects: CoapEffect[]) {
+function removeObserverByToken(
+  state: CoapState,
+  peer: Peer,
+  token: Uint8Array,
+  reason: string,
+  effects: CoapEffect[],
+) {
   const id = state.observerTokens.get(`${peer}|${tokenKey(token)}`);
   if (id !== undefined) removeObserver(state, id, reason, effects);
 }
@@ -302,7 +382,9 @@ export function notify(
   if (!o) return effects;
   const success = isSuccess(response.code);
   o.sequence = (o.sequence + 1) % OBSERVE_SEQUENCE_MODULO;
-  const options = success ? [...(response.options ?? []), uintOptionOf(OPTION.OBSERVE, o.sequence)] : response.options ?? [];
+  const options = success
+    ? [...(response.options ?? []), uintOptionOf(OPTION.OBSERVE, o.sequence)]
+    : response.options ?? [];
   const block = blockwise(state, o.peer, o.request, null, { ...response, options }, nowMs);
   const message: CoapMessage = {
     type: confirmable ? TYPE_CON : TYPE_NON,
@@ -316,7 +398,10 @@ export function notify(
     emitConfirmable(state, o.peer, message, { kind: "notification", observerId }, nowMs, effects);
   } else {
     emit(state, o.peer, message, effects);
-    state.nonNotifications.set(`${o.peer}|${message.messageId}`, { observerId, expiresAtMs: nowMs + exchangeLifetimeMs(state.params) });
+    state.nonNotifications.set(`${o.peer}|${message.messageId}`, {
+      observerId,
+      expiresAtMs: nowMs + exchangeLifetimeMs(state.params),
+    });
     scheduleSweep(state, nowMs);
   }
   if (!success) removeObserver(state, observerId, `error response ${response.code}`, effects);
@@ -331,4 +416,3 @@ export function scheduleSweep(state: CoapState, nowMs: number): void {
 }
 
 export const SWEEP_INTERVAL_MS = 10_000;
-

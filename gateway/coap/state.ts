@@ -266,7 +266,9 @@ export function dedupKey(state: CoapState, peer: Peer, messageId: number): numbe
 }
 
 /** The first separate-response deadline of a still-pending exchange (answered ones skipped). */
-export function pendingSeparate(state: CoapState): { atMs: number; exchangeId: number } | undefined {
+export function pendingSeparate(
+  state: CoapState,
+): { atMs: number; exchangeId: number } | undefined {
   const q = state.separateQueue;
   while (state.separateHead < q.length && !state.servers.has(q[state.separateHead].exchangeId)) {
     state.separateHead++;

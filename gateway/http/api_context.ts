@@ -11,10 +11,11 @@ import { fromJson, JsonValueError } from "../lwm2m/json_values.ts";
 import type { Lwm2mResult, Operation } from "../lwm2m/operations.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Registration } from "../lwm2m/registration.ts";
-import { expiresAtMs } from "../lwm2m/registry.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { EventBus } from "../server/events.ts";
+import type { SecurityStore } from "../server/credentials.ts";
+import type { FirmwareService } from "../server/firmware.ts";
 import type { Lwm2mServer, PerformOptions } from "../server/lwm2m_server.ts";
 import type { Store } from "../store/store.ts";
 import { badRequest, clientNotFound, HttpError, resultError } from "./errors.ts";
@@ -28,6 +29,12 @@ export interface ApiDeps {
   nowMs: () => number;
   /** Bearer token for /api/*, or null when the API is open. */
   apiToken: string | null;
+  /** DTLS credentials (issue 6/8); services.ts makes one over `store` when absent. */
+  security?: SecurityStore;
+  /** Firmware updates (issue 6); services.ts makes one when absent. */
+  firmware?: FirmwareService;
+  /** `--public-uri`: how devices reach the gateway (firmware pull URIs). */
+  publicUri?: string | null;
 }
 
 /** DESIGN.md §6: ?timeout= in milliseconds, default 30000, max 300000. */
@@ -123,6 +130,29 @@ export function bodyValues(
   return values;
 }
 
+/** Runs an operation on a registered client (404 when it is not) and records its metrics. */
+export async function performResult(
+  deps: ApiDeps,
+  endpoint: string,
+  op: Operation,
+  options: PerformOptions,
+): Promise<Lwm2mResult> {
+  requireClient(deps, endpoint);
+  const started = performance.now();
+  const result = await serverOf(deps).perform(endpoint, op, options);
+  deps.metrics.recordRequest?.(op.kind, result.kind, performance.now() - started);
+  return result;
+}
+
+/** The 202 body of a request queued for a sleeping client (DESIGN.md §6). */
+export function queuedBody(result: { requestId: string; expiresAtMs: number }) {
+  return {
+    requestId: result.requestId,
+    state: "queued" as const,
+    expiresAt: new Date(result.expiresAtMs).toISOString(),
+  };
+}
+
 /** Runs an operation; queued ones answer 202, failures become HttpErrors. */
 export async function perform(
   c: Context,
@@ -132,43 +162,11 @@ export async function perform(
   options: PerformOptions,
   onSuccess: (result: Lwm2mResult) => Response,
 ): Promise<Response> {
-  requireClient(deps, endpoint);
-  const started = performance.now();
-  const result = await serverOf(deps).perform(endpoint, op, options);
-  deps.metrics.recordRequest?.(op.kind, result.kind, performance.now() - started);
-  if (result.kind === "queued") {
-    return c.json({
-      requestId: result.requestId,
-      state: "queued",
-      expiresAt: new Date(result.expiresAtMs).toISOString(),
-    }, 202);
-  }
+  const result = await performResult(deps, endpoint, op, options);
+  if (result.kind === "queued") return c.json(queuedBody(result), 202);
   const error = resultError(result);
   if (error) throw error;
   return onSuccess(result);
 }
 
-/** The Registration JSON of DESIGN.md §6. */
-export function registrationJson(r: Registration, sleeping: boolean): Record<string, unknown> {
-  return {
-    endpoint: r.endpoint,
-    registrationId: r.registrationId,
-    lwm2mVersion: r.lwm2mVersion,
-    lifetime: r.lifetimeSec,
-    binding: r.binding,
-    queueMode: r.queueMode,
-    sleeping,
-    address: r.address,
-    secure: r.secure,
-    rootPath: r.rootPath,
-    objectLinks: r.objectLinks,
-    supportedFormats: r.supportedFormats,
-    ...(r.smsNumber !== undefined ? { smsNumber: r.smsNumber } : {}),
-    ...(Object.keys(r.additionalAttributes ?? {}).length > 0
-      ? { additionalAttributes: r.additionalAttributes }
-      : {}),
-    registeredAt: new Date(r.registeredAtMs).toISOString(),
-    lastSeenAt: new Date(r.lastSeenAtMs).toISOString(),
-    expiresAt: new Date(expiresAtMs(r)).toISOString(),
-  };
-}
+export { registrationJson } from "../server/json.ts";

@@ -5,9 +5,8 @@
  */
 
 import { z } from "zod";
-import { formatName } from "../lwm2m/content/mod.ts";
 import { valuesToJson } from "../lwm2m/json_values.ts";
-import { CREATE_PLACEHOLDER_ID, type Lwm2mResult } from "../lwm2m/operations.ts";
+import { CREATE_PLACEHOLDER_ID } from "../lwm2m/operations.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import { resultToJson } from "../server/json.ts";
 import {
@@ -21,6 +20,15 @@ import {
   requireClient,
   serverOf,
 } from "./api_context.ts";
+import {
+  outcomeResponse,
+  prepareExecute,
+  prepareObserve,
+  prepareRead,
+  prepareWrite,
+  writeBody,
+  type WriteBody,
+} from "./client_ops.ts";
 import { badRequest, HttpError, resultError } from "./errors.ts";
 import { route, type RouteSpec } from "./routes.ts";
 
@@ -47,11 +55,6 @@ const queuedSchema = z.object({
   state: z.literal("queued"),
   expiresAt: z.string(),
 });
-const writeBody = z.object({
-  value: z.unknown().optional(),
-  values: z.record(z.string(), z.unknown()).optional(),
-})
-  .strict();
 const attributeBody = z.record(
   z.enum(["pmin", "pmax", "gt", "lt", "st", "epmin", "epmax", "edge", "con", "hqmax"]),
   z.union([z.number(), z.boolean(), z.null()]),
@@ -63,21 +66,6 @@ const errors = {
   502: { description: "device error 5.xx or undecodable payload", schema: errorSchema },
   504: { description: "the device did not answer in time", schema: errorSchema },
 };
-
-function contentBody(path: Lwm2mPath, result: Lwm2mResult, deps: ApiDeps) {
-  if (result.kind !== "content") {
-    throw new HttpError(502, "failed", `unexpected result ${result.kind}`);
-  }
-  const values = valuesToJson(result.values, deps.models);
-  const body: Record<string, unknown> = {
-    path: path.toString(),
-    format: formatName(result.format),
-    values,
-  };
-  const key = path.toString();
-  if (path.ids.length >= 3 && key in values) body.value = values[key];
-  return body;
-}
 
 export function clientRoutes(deps: ApiDeps): RouteSpec[] {
   return [
@@ -197,6 +185,7 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
           paths,
           true,
           options.format,
+          options.timeoutMs,
         );
         const error = resultError(result);
         if (error) throw error;
@@ -286,18 +275,8 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
       query: operationQuery,
       body: "text",
       responses: { 204: { description: "executed" }, ...errors },
-      handler: (c, { params, query, body }) => {
-        const path = parsePath(params.path);
-        if (path.ids.length !== 3) throw badRequest("Execute needs a resource path /O/I/R");
-        return perform(
-          c,
-          deps,
-          params.ep,
-          { kind: "execute", path, arguments: body || undefined },
-          performOptions(query),
-          () => c.body(null, 204),
-        );
-      },
+      handler: async (c, { params, query, body }) =>
+        outcomeResponse(c, await prepareExecute(deps, params.path, query, body)(params.ep)),
     }),
     route<z.infer<typeof operationQuery>>({
       method: "post",
@@ -308,20 +287,8 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
       params: EP_PATH,
       query: operationQuery,
       responses: { 200: { description: "observationId, path and the first values" }, ...errors },
-      handler: async (c, { params, query }) => {
-        requireClient(deps, params.ep);
-        const path = parsePath(params.path);
-        const options = performOptions(query);
-        const { observationId, result } = await serverOf(deps).observations.observe(
-          params.ep,
-          [path],
-          false,
-          options.format,
-        );
-        const error = resultError(result);
-        if (error) throw error;
-        return c.json({ observationId, ...contentBody(path, result, deps) });
-      },
+      handler: async (c, { params, query }) =>
+        outcomeResponse(c, await prepareObserve(deps, params.path, query)(params.ep)),
     }),
     route({
       method: "delete",
@@ -362,20 +329,11 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
         202: { description: "queued for a sleeping client", schema: queuedSchema },
         ...errors,
       },
-      handler: (c, { params, query }) => {
-        const path = parsePath(params.path);
-        return perform(
-          c,
-          deps,
-          params.ep,
-          { kind: "read", path },
-          performOptions(query),
-          (r) => c.json(contentBody(path, r, deps)),
-        );
-      },
+      handler: async (c, { params, query }) =>
+        outcomeResponse(c, await prepareRead(deps, params.path, query)(params.ep)),
     }),
     ...(["put", "patch"] as const).map((method) =>
-      route<z.infer<typeof operationQuery>, z.infer<typeof writeBody>>({
+      route<z.infer<typeof operationQuery>, WriteBody>({
         method,
         path: `/api/clients/:ep/:path${PATH}`,
         openapiPath: "/api/clients/{ep}/{path}",
@@ -389,20 +347,11 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
           202: { description: "queued", schema: queuedSchema },
           ...errors,
         },
-        handler: (c, { params, query, body }) => {
-          const path = parsePath(params.path);
-          if (path.ids.length < 2) throw badRequest("Write needs an instance or resource path");
-          const values = bodyValues(deps.models, path, body);
-          const mode = method === "put" ? "replace" as const : "update" as const;
-          return perform(
+        handler: async (c, { params, query, body }) =>
+          outcomeResponse(
             c,
-            deps,
-            params.ep,
-            { kind: "write", mode, path, values },
-            performOptions(query),
-            () => c.body(null, 204),
-          );
-        },
+            await prepareWrite(deps, params.path, method, query, body)(params.ep),
+          ),
       })
     ),
     route<z.infer<typeof operationQuery>, { instanceId?: number; values: Record<string, unknown> }>(

@@ -47,7 +47,8 @@ export interface DiscoveredLink {
 }
 
 export type Lwm2mResult =
-  | { kind: "content"; format: number; values: Lwm2mValues }
+  /** `observationId` is set when an observe/observeComposite was accepted (cancel with it). */
+  | { kind: "content"; format: number; values: Lwm2mValues; observationId?: string }
   | { kind: "links"; links: DiscoveredLink[] }
   | { kind: "changed" }
   | { kind: "created"; location: string | null }

@@ -8,6 +8,8 @@ import type { TimestampedValue } from "../lwm2m/content/mod.ts";
 import { toJson, valuesToJson as typedValuesToJson } from "../lwm2m/json_values.ts";
 import type { Lwm2mResult } from "../lwm2m/operations.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
+import type { Registration } from "../lwm2m/registration.ts";
+import { expiresAtMs } from "../lwm2m/registry.ts";
 
 export function valuesToJson(values: Lwm2mValues, models?: ModelRegistry): Record<string, unknown> {
   return typedValuesToJson(values, models);
@@ -30,4 +32,29 @@ export function resultToJson(result: Lwm2mResult, models?: ModelRegistry): Recor
     return { kind: "content", format: result.format, values: valuesToJson(result.values, models) };
   }
   return { ...result };
+}
+
+/** The Registration JSON of DESIGN.md §6. */
+export function registrationJson(r: Registration, sleeping: boolean): Record<string, unknown> {
+  return {
+    endpoint: r.endpoint,
+    registrationId: r.registrationId,
+    lwm2mVersion: r.lwm2mVersion,
+    lifetime: r.lifetimeSec,
+    binding: r.binding,
+    queueMode: r.queueMode,
+    sleeping,
+    address: r.address,
+    secure: r.secure,
+    rootPath: r.rootPath,
+    objectLinks: r.objectLinks,
+    supportedFormats: r.supportedFormats,
+    ...(r.smsNumber !== undefined ? { smsNumber: r.smsNumber } : {}),
+    ...(Object.keys(r.additionalAttributes ?? {}).length > 0
+      ? { additionalAttributes: r.additionalAttributes }
+      : {}),
+    registeredAt: new Date(r.registeredAtMs).toISOString(),
+    lastSeenAt: new Date(r.lastSeenAtMs).toISOString(),
+    expiresAt: new Date(expiresAtMs(r)).toISOString(),
+  };
 }

@@ -26,6 +26,7 @@ import { SortedKeys } from "../store/sorted_keys.ts";
 import type { EventBus } from "./events.ts";
 import { Observations } from "./observations.ts";
 import { handleRd } from "./registrations.ts";
+import { registrationJson } from "./json.ts";
 import { RequestQueue } from "./request_queue.ts";
 import { handleSend } from "./send.ts";
 
@@ -138,6 +139,7 @@ export class Lwm2mServer {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.queue.close();
     await this.options.store.flush();
   }
 
@@ -194,14 +196,19 @@ export class Lwm2mServer {
 
   onRegistered(r: Registration, replaced: boolean): void {
     this.#names.insert(r.endpoint);
-    this.events.emit("registered", r.endpoint, { registration: r, replaced });
+    this.events.emit("registered", r.endpoint, {
+      registration: registrationJson(r, false),
+      replaced,
+    });
     this.#arm();
     this.observations.reissue(r.endpoint);
     this.queue.flush(r.endpoint);
   }
 
   onUpdated(r: Registration, wasSleeping: boolean): void {
-    this.events.emit("updated", r.endpoint, { registration: r });
+    this.events.emit("updated", r.endpoint, {
+      registration: registrationJson(r, this.isSleeping(r.endpoint)),
+    });
     this.touch(r.endpoint);
     if (wasSleeping && !this.isSleeping(r.endpoint)) this.queue.flush(r.endpoint);
     this.#arm();
@@ -249,8 +256,24 @@ export class Lwm2mServer {
     return await this.send(r, op, options);
   }
 
-  /** Sends an operation now, trying content formats in order until one is accepted. */
+  /**
+   * Sends an operation now, trying content formats in order until one is accepted. Observe and
+   * Observe-Composite become kept observations (GET/FETCH with Observe=0, re-issued after each
+   * Register); their content result carries the `observationId`.
+   */
   async send(r: Registration, op: Operation, options: PerformOptions): Promise<Lwm2mResult> {
+    if (op.kind === "observe" || op.kind === "observeComposite") {
+      const paths = op.kind === "observe" ? [op.path] : op.paths;
+      const composite = op.kind === "observeComposite";
+      const { observationId, result } = await this.observations.observe(
+        r.endpoint,
+        paths,
+        composite,
+        options.format,
+        options.timeoutMs,
+      );
+      return result.kind === "content" && observationId ? { ...result, observationId } : result;
+    }
     const { codec, models } = this.options;
     const formats = options.format !== undefined
       ? [options.format]

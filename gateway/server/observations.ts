@@ -70,7 +70,8 @@ export class Observations {
     paths: Lwm2mPath[],
     composite: boolean,
     format?: number,
-  ): Promise<{ observationId: string; result: Lwm2mResult }> {
+    timeoutMs?: number,
+  ): Promise<{ observationId: string | null; result: Lwm2mResult }> {
     const observationId = crypto.randomUUID();
     const record: ObservationRecord = {
       observationId,
@@ -79,15 +80,17 @@ export class Observations {
       paths: paths.map(String),
       format,
     };
-    const result = await this.#issue(record);
-    if (result.kind === "content") {
-      this.#records.set(observationId, record);
-      await this.#save(record);
+    const result = await this.#issue(record, timeoutMs);
+    // A 2.05 without the Observe option is a plain read: the device will not notify (RFC 7641 §3.1).
+    if (result.kind !== "content" || !this.#live.has(observationId)) {
+      return { observationId: null, result };
     }
+    this.#records.set(observationId, record);
+    await this.#save(record);
     return { observationId, result };
   }
 
-  async #issue(o: ObservationRecord): Promise<Lwm2mResult> {
+  async #issue(o: ObservationRecord, timeoutMs?: number): Promise<Lwm2mResult> {
     const server = this.#server;
     const r = server.get(o.endpoint);
     if (!r) return { kind: "notRegistered" };
@@ -106,7 +109,7 @@ export class Observations {
       const observation = await server.engine.observe(r.address, request, {
         onNotification: (n) => this.#onNotification(o, n),
         onEnd: (reason) => this.#onEnd(o, reason),
-      }, server.options.requestTimeoutMs);
+      }, timeoutMs ?? server.options.requestTimeoutMs);
       if (observation.result.kind !== "response") {
         return observation.result.kind === "timeout"
           ? { kind: "timeout" }

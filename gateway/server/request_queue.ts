@@ -10,6 +10,7 @@ import type { Lwm2mResult, Operation } from "../lwm2m/operations.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Lwm2mValue } from "../lwm2m/values.ts";
 import type { Lwm2mServer, PerformOptions } from "./lwm2m_server.ts";
+import { resultToJson } from "./json.ts";
 
 export type RequestState = "queued" | "sent" | "done" | "expired" | "failed";
 
@@ -156,7 +157,11 @@ export class RequestQueue {
     this.#server.options.store.delete(NAMESPACES.queuedRequest, `${q.endpoint}|${q.requestId}`)
       .catch((e) => this.#server.log("warn", `store: ${e}`));
     const type = state === "expired" ? "requestExpired" : "requestCompleted";
-    this.#server.events.emit(type, q.endpoint, { requestId: q.requestId, state, result });
+    this.#server.events.emit(type, q.endpoint, {
+      requestId: q.requestId,
+      state,
+      result: resultToJson(result, this.#server.options.models),
+    });
     if (this.#all.size > MAX_FINISHED) this.#evictFinished(this.#server.now());
     this.#arm();
   }
