@@ -31,6 +31,8 @@ export interface GatewayConfig {
   /** How devices reach this gateway (firmware pull URIs). */
   publicUri: string | null;
   logLevel: LogLevel;
+  /** Origins allowed by CORS on /api/* (`["*"]` for any), or null for no CORS headers. */
+  corsOrigin: string[] | null;
 }
 
 /** RFC 7252 §12.6: default ports of `coap` (5683) and `coaps` (5684). */
@@ -60,6 +62,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "security-file", fallback: null, help: "JSON array of /api/security bodies" },
   { name: "public-uri", fallback: null, help: "how devices reach this gateway" },
   { name: "log-level", fallback: "info", help: LOG_LEVELS.join(" | ") },
+  { name: "cors-origin", fallback: null, help: "CORS on /api/*: * or origin,origin (off)" },
 ];
 
 /** `--coap-port` -> `LWM2M_COAP_PORT`. */
@@ -115,6 +118,7 @@ export function parseConfig(
       securityFile: raw("security-file").value,
       publicUri: publicUri(raw("public-uri")),
       logLevel: logLevel(raw("log-level")),
+      corsOrigin: corsOrigin(raw("cors-origin")),
     };
     return { kind: "config", config };
   } catch (e) {
@@ -195,4 +199,23 @@ function logLevel(r: { value: string | null; source: string }): LogLevel {
   const v = r.value!;
   if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
   throw new ConfigError(`${r.source}: expected ${LOG_LEVELS.join("|")}, got "${v}"`);
+}
+
+/** `*`, or a comma list of origins `scheme://host[:port]` (Fetch standard §3.2.5 "origin"). */
+function corsOrigin(r: { value: string | null; source: string }): string[] | null {
+  if (r.value === null || r.value === "off") return null;
+  const items = r.value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (items.length === 0) throw new ConfigError(`${r.source}: expected * or a list of origins`);
+  if (items.includes("*")) {
+    if (items.length > 1) throw new ConfigError(`${r.source}: * cannot be combined with origins`);
+    return ["*"];
+  }
+  for (const item of items) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i.test(item)) {
+      throw new ConfigError(
+        `${r.source}: "${item}" is not an origin (scheme://host[:port], no path or trailing /)`,
+      );
+    }
+  }
+  return items;
 }

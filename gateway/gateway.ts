@@ -16,11 +16,15 @@ import { EventStreams } from "./http/event_consumer.ts";
 import type { Logger } from "./log.ts";
 import { createDropLogger } from "./drop_log.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
+import { SecurityStore } from "./server/credentials.ts";
 import { EventBus } from "./server/events.ts";
+import { FirmwareService, type FirmwareServiceOptions } from "./server/firmware.ts";
 import { Lwm2mServer, type Lwm2mServerOptions } from "./server/lwm2m_server.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
 import { type DatagramTransport, udpTransport } from "./transport/datagram.ts";
+import { pullBaseUri } from "./pull_uri.ts";
+import { loadSecurityFile } from "./security_file.ts";
 
 export interface GatewayOptions {
   /** CoAP transmission parameters (tests shorten them). */
@@ -30,6 +34,18 @@ export interface GatewayOptions {
     Pick<
       Lwm2mServerOptions,
       "expiryGraceMs" | "queueWindowMs" | "queueExpiryMs" | "requestTimeoutMs"
+    >
+  >;
+  /** Firmware job timing (tests shorten it). */
+  firmware?: Partial<
+    Pick<
+      FirmwareServiceOptions,
+      | "pollIntervalMs"
+      | "requestTimeoutMs"
+      | "pushTimeoutMs"
+      | "downloadTimeoutMs"
+      | "updateTimeoutMs"
+      | "maxConcurrentJobs"
     >
   >;
 }
@@ -42,6 +58,8 @@ export interface Gateway {
   readonly events: EventBus;
   readonly store: Store;
   readonly metrics: GatewayMetrics;
+  readonly security: SecurityStore;
+  readonly firmware: FirmwareService;
   /** Stops accepting, flushes the store and closes every socket. */
   stop(): Promise<void>;
 }
@@ -90,6 +108,22 @@ function serverGauges(server: Lwm2mServer) {
   return out;
 }
 
+/** Hands every datagram sent to `tap` too (firmware transfer progress). */
+function tapped(
+  transport: DatagramTransport,
+  tap: (peer: string, data: Uint8Array) => void,
+): DatagramTransport {
+  return {
+    port: transport.port,
+    start: (onDatagram) => transport.start(onDatagram),
+    send(peer, data) {
+      tap(peer, data);
+      transport.send(peer, data);
+    },
+    close: () => transport.close(),
+  };
+}
+
 /** Counts datagrams in both directions for /metrics. */
 function counted(
   transport: DatagramTransport,
@@ -132,27 +166,41 @@ export async function startGateway(
   }
   const store = await openStore(config.store);
   const events = new EventBus(Date.now, (e) => log.error(`event listener failed: ${e}`));
+  const security = new SecurityStore(store);
+  await security.ready();
+  if (config.securityFile) {
+    const count = await loadSecurityFile(config.securityFile, security).catch(async (e) => {
+      await store.close();
+      throw e;
+    });
+    log.info(`loaded ${count} credentials from --security-file ${config.securityFile}`);
+  }
   if (config.coapsPort !== null) {
     log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
   }
 
   const logDrop = createDropLogger(log);
   let engine: CoapEngine | null = null;
+  /** Listeners of sent datagrams, added once the services exist (firmware progress). */
+  const sendTaps: ((peer: string, data: Uint8Array) => void)[] = [];
   let server: Lwm2mServer | null = null;
   if (config.coapPort !== null) {
-    const transport = counted(
-      udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)),
-      metrics,
-      log,
-      codec,
+    const transport = tapped(
+      counted(
+        udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)),
+        metrics,
+        log,
+        codec,
+      ),
+      (peer, data) => {
+        for (const tap of sendTaps) tap(peer, data);
+      },
     );
     engine = new CoapEngine(codec, transport, {
       params: options.coapParams,
       onDrop: (peer, reason, detail) => {
         metrics.coapDatagramsUndecodable += reason === "malformed" ? 1 : 0;
-        if (log.debugEnabled) {
-          log.debug(`coap drop ${peer} ${reason}${detail ? ` (${detail})` : ""}`);
-        }
+        logDrop(peer, reason, detail);
       },
       onHandlerError: (e) => log.error(`coap handler failed: ${e instanceof Error ? e.stack : e}`),
     });
@@ -166,6 +214,17 @@ export async function startGateway(
     });
     await server.start();
   }
+  const firmware = new FirmwareService({
+    server,
+    store,
+    events,
+    pullBase: pullBaseUri(config.publicUri, config.host, engine?.port ?? null, Deno.hostname),
+    log: (level, message) => log[level](message),
+    ...options.firmware,
+  });
+  await firmware.ready();
+  firmware.transfers.useCodec(await loadCodec()); // its own instance: the tap runs mid-send
+  sendTaps.push((peer, data) => firmware.transfers.onDatagramSent(peer, data));
   for (const type of ["registered", "updated", "deregistered", "expired"] as const) {
     events.subscribe((e) => log.info(`${e.type} ${e.endpoint}`), { types: new Set([type]) });
   }
@@ -179,6 +238,9 @@ export async function startGateway(
     metrics,
     nowMs: () => Date.now(),
     apiToken: config.apiToken,
+    security,
+    firmware,
+    publicUri: config.publicUri,
   };
   const eventStreams = new EventStreams(apiDeps);
   const app = createHttpApp({
@@ -195,6 +257,7 @@ export async function startGateway(
   let stopped: Promise<void> | null = null;
   const stop = () =>
     stopped ??= (async () => {
+      firmware.close();
       await server?.close();
       await engine?.close();
       eventStreams.close(); // ends the SSE/WebSocket streams so the HTTP server can drain
@@ -214,6 +277,8 @@ export async function startGateway(
     events,
     store,
     metrics,
+    security,
+    firmware,
     stop,
   };
 }

@@ -9,6 +9,12 @@ export interface GatewayMetrics {
   coapDatagramsReceived: number;
   coapBytesReceived: number;
   coapDatagramsUndecodable: number;
+  /** Open SSE and WebSocket consumers of /api/events and /api/ws. */
+  eventConsumers: number;
+  /** Events handed to SSE/WebSocket consumers. */
+  eventsDelivered: number;
+  /** Events dropped from full consumer buffers (DESIGN.md §6: oldest dropped). */
+  eventsDropped: number;
   /** LwM2M requests by `operation|result`: count and summed latency. */
   readonly requests: Map<string, { count: number; sumMs: number }>;
   recordRequest(operation: string, result: string, latencyMs: number): void;
@@ -29,6 +35,9 @@ export function createMetrics(startedAtMs: number): GatewayMetrics {
     coapDatagramsReceived: 0,
     coapBytesReceived: 0,
     coapDatagramsUndecodable: 0,
+    eventConsumers: 0,
+    eventsDelivered: 0,
+    eventsDropped: 0,
     requests,
     recordRequest(operation, result, latencyMs) {
       const key = `${operation}|${result}`;
@@ -87,6 +96,24 @@ export function renderMetrics(m: GatewayMetrics, nowMs: number): string {
     "counter",
     "CoAP datagrams the codec rejected (RFC 7252 §3 format errors).",
     m.coapDatagramsUndecodable,
+  );
+  metric(
+    "lwm2m_event_consumers",
+    "gauge",
+    "Open event stream consumers (GET /api/events and /api/ws).",
+    m.eventConsumers,
+  );
+  metric(
+    "lwm2m_events_delivered_total",
+    "counter",
+    "Events handed to event stream consumers.",
+    m.eventsDelivered,
+  );
+  metric(
+    "lwm2m_events_dropped_total",
+    "counter",
+    "Events dropped because a consumer's buffer was full.",
+    m.eventsDropped,
   );
   lines.push(
     "# HELP lwm2m_requests_total LwM2M operations sent to devices, by operation and result.",

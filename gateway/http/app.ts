@@ -8,18 +8,41 @@ import { Hono } from "hono";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../metrics.ts";
 import type { ApiDeps } from "./api_context.ts";
 import { bearerAuth } from "./auth.ts";
+import { bootstrapRoutes } from "./bootstrap.ts";
 import { clientRoutes } from "./clients.ts";
+import { corsMiddleware } from "./cors.ts";
+import { docsPage } from "./docs_page.ts";
+import type { EventStreams } from "./event_consumer.ts";
+import { eventRoutes } from "./events.ts";
 import { errorBody, HttpError } from "./errors.ts";
+import { firmwareRoutes } from "./firmware.ts";
+import { groupRoutes } from "./groups.ts";
+import { objectRoutes } from "./objects.ts";
 import { mount, openApiDocument, type RouteSpec } from "./routes.ts";
+import { securityRoutes } from "./security.ts";
+import { fleetServices } from "./services.ts";
 
 export type HttpDeps = ApiDeps & {
   /** Reports unexpected errors (the response then is a 500 without details). */
   onError?: (error: unknown) => void;
+  /** Event stream consumers (closed by the gateway on shutdown); made by eventRoutes if absent. */
+  eventStreams?: EventStreams;
+  /** `--cors-origin`: allowed origins ("*" for any), or null/absent for no CORS. */
+  corsOrigin?: readonly string[] | null;
 };
 
 /** Every API module's routes, specific paths first. */
 export function apiRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...clientRoutes(deps)];
+  const { security, firmware } = fleetServices(deps);
+  return [
+    ...clientRoutes(deps),
+    ...eventRoutes(deps),
+    ...groupRoutes(deps),
+    ...securityRoutes(security),
+    ...bootstrapRoutes(deps, security),
+    ...objectRoutes(deps),
+    ...firmwareRoutes(deps, firmware),
+  ];
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
@@ -34,6 +57,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     c.body(renderMetrics(deps.metrics, deps.nowMs()), 200, {
       "content-type": PROMETHEUS_CONTENT_TYPE,
     }));
+  if (deps.corsOrigin) app.use("/api/*", corsMiddleware(deps.corsOrigin));
+  app.get("/api/docs", (c) => c.html(docsPage())); // static page, before auth: it holds no data
   app.use("/api/*", bearerAuth(deps.apiToken));
   const routes = apiRoutes(deps);
   mount(app, routes);

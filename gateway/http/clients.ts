@@ -26,8 +26,8 @@ import {
   prepareObserve,
   prepareRead,
   prepareWrite,
-  writeBody,
   type WriteBody,
+  writeBody,
 } from "./client_ops.ts";
 import { badRequest, HttpError, resultError } from "./errors.ts";
 import { route, type RouteSpec } from "./routes.ts";

@@ -51,6 +51,11 @@ function issues(error: z.ZodError, where: string): string {
   ).join("; ");
 }
 
+/** JSON.parse's message without the echo of the input (a body may hold a key or token). */
+function jsonErrorMessage(e: Error): string {
+  return e.message.replace(/^Unexpected token .*? is not valid JSON$/s, "unexpected token");
+}
+
 async function readBody(c: Context, spec: RouteSpec): Promise<unknown> {
   if (!spec.body) return undefined;
   if (spec.body === "text") return await c.req.text();
@@ -60,7 +65,7 @@ async function readBody(c: Context, spec: RouteSpec): Promise<unknown> {
   try {
     json = text === "" ? undefined : JSON.parse(text);
   } catch (e) {
-    throw badRequest(`the body is not valid JSON: ${(e as Error).message}`);
+    throw badRequest(`the body is not valid JSON: ${jsonErrorMessage(e as Error)}`);
   }
   const parsed = spec.body.safeParse(json);
   if (!parsed.success) throw badRequest(issues(parsed.error, "body"));

@@ -127,14 +127,37 @@ export function formatCandidates(registration: Registration, op: Operation): num
   return out;
 }
 
+/**
+ * Uri-Path options of object, instance and resource ids, encoded once and shared by every request
+ * (never mutated): a TextEncoder call per segment was a tenth of a Read's CPU (bench/lwm2m).
+ */
+const idPathOptions: CoapOption[] = [];
+
+function idPathOption(id: number): CoapOption {
+  return idPathOptions[id] ??= { number: OPTION.URI_PATH, value: te.encode(String(id)) };
+}
+
+/** Accept and Content-Format options by format, built once and shared (never mutated). */
+const formatOptions = new Map<number, CoapOption>();
+
+function formatOption(number: number, format: number): CoapOption {
+  const key = number * 0x10000 + format;
+  let option = formatOptions.get(key);
+  if (option === undefined) {
+    option = uintOptionOf(number, format);
+    if (formatOptions.size < 1024) formatOptions.set(key, option);
+  }
+  return option;
+}
+
 function pathOptions(registration: Registration, path: Lwm2mPath): CoapOption[] {
   const options: CoapOption[] = [];
-  for (const segment of registration.rootPath.split("/")) {
-    if (segment) options.push({ number: OPTION.URI_PATH, value: te.encode(segment) });
+  if (registration.rootPath !== "/") {
+    for (const segment of registration.rootPath.split("/")) {
+      if (segment) options.push({ number: OPTION.URI_PATH, value: te.encode(segment) });
+    }
   }
-  for (const id of path.ids) {
-    options.push({ number: OPTION.URI_PATH, value: te.encode(String(id)) });
-  }
+  for (const id of path.ids) options.push(idPathOption(id));
   return options;
 }
 
@@ -159,7 +182,7 @@ export function buildRequest(
     case "observe":
       return {
         code: COAP.GET,
-        options: [...pathOptions(registration, op.path), uintOptionOf(OPTION.ACCEPT, format)],
+        options: [...pathOptions(registration, op.path), formatOption(OPTION.ACCEPT, format)],
       };
     case "discover": {
       const options = [

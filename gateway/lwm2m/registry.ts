@@ -74,6 +74,57 @@ function arm(state: RegistryState, r: Registration): void {
   }
 }
 
+/**
+ * The registration as one object literal with every field in place: built by spreads, it kept
+ * most fields in a separate property array (about 300 bytes more per registration, measured by
+ * bench/lwm2m). Optional fields follow only when set.
+ */
+function compact(r: Registration): Registration {
+  const out: Registration = {
+    endpoint: r.endpoint,
+    lwm2mVersion: r.lwm2mVersion,
+    lifetimeSec: r.lifetimeSec,
+    binding: r.binding,
+    queueMode: r.queueMode,
+    additionalAttributes: r.additionalAttributes,
+    registrationId: r.registrationId,
+    address: r.address,
+    secure: r.secure,
+    rootPath: r.rootPath,
+    objectLinks: r.objectLinks,
+    supportedFormats: r.supportedFormats,
+    registeredAtMs: r.registeredAtMs,
+    updatedAtMs: r.updatedAtMs,
+    lastSeenAtMs: r.lastSeenAtMs,
+  };
+  if (r.smsNumber !== undefined) out.smsNumber = r.smsNumber;
+  if (r.profileIds !== undefined) out.profileIds = r.profileIds;
+  if (r.preferredFormat !== undefined) out.preferredFormat = r.preferredFormat;
+  return out;
+}
+
+/** Compile-time guard: a field added to Registration must be copied by `compact` too. */
+type Compacted =
+  | "endpoint"
+  | "lwm2mVersion"
+  | "lifetimeSec"
+  | "binding"
+  | "queueMode"
+  | "additionalAttributes"
+  | "registrationId"
+  | "address"
+  | "secure"
+  | "rootPath"
+  | "objectLinks"
+  | "supportedFormats"
+  | "registeredAtMs"
+  | "updatedAtMs"
+  | "lastSeenAtMs"
+  | "smsNumber"
+  | "profileIds"
+  | "preferredFormat";
+const _everyFieldCompacted: Record<Exclude<keyof Registration, Compacted>, never> = {};
+
 /** Adds a registration loaded from the store (restart), re-arming its timers. */
 export function restore(state: RegistryState, r: Registration): void {
   state.byEndpoint.set(r.endpoint, r);
@@ -94,7 +145,7 @@ export function register(
   const replaced = state.byEndpoint.get(params.endpoint);
   if (replaced) state.byId.delete(replaced.registrationId);
   state.sleeping.delete(params.endpoint);
-  const registration: Registration = {
+  const registration = compact({
     ...params,
     registrationId,
     address: peer,
@@ -105,7 +156,7 @@ export function register(
     registeredAtMs: nowMs,
     updatedAtMs: nowMs,
     lastSeenAtMs: nowMs,
-  };
+  });
   state.byEndpoint.set(registration.endpoint, registration);
   state.byId.set(registrationId, registration.endpoint);
   arm(state, registration);
@@ -129,7 +180,7 @@ export function update(
   peer: string,
   nowMs: number,
 ): Registration {
-  const updated: Registration = {
+  const updated: Registration = compact({
     ...registration,
     ...params,
     address: peer,
@@ -142,7 +193,7 @@ export function update(
         supportedFormats: objects.supportedFormats,
       }
       : {}),
-  };
+  });
   if (objects && objects.supportedFormats.length === 0) {
     updated.supportedFormats = registration.supportedFormats;
   }

@@ -8,10 +8,7 @@
  * the pure functions of firmware_steps.ts; this is the shell that runs them.
  */
 
-import { CONTENT_FORMAT } from "../../codec-wasm/coap_registry.ts";
-import type { Lwm2mResult, Operation } from "../lwm2m/operations.ts";
-import { Lwm2mPath } from "../lwm2m/path.ts";
-import type { Lwm2mValue } from "../lwm2m/values.ts";
+import type { Lwm2mValues } from "../lwm2m/values.ts";
 import { NAMESPACES, type Store } from "../store/store.ts";
 import type { EventBus } from "./events.ts";
 import { FirmwareImages } from "./firmware_images.ts";
@@ -31,9 +28,10 @@ import {
   prepare,
   type Step,
 } from "./firmware_steps.ts";
+import { describe, FirmwareObject, numberOf, Slots, snapshotOf } from "./firmware_object.ts";
 import { FirmwareTransfers, PULL_SEGMENT } from "./firmware_transfer.ts";
-import type { Lwm2mServer } from "./lwm2m_server.ts";
 import { DeviceWatch } from "./firmware_watch.ts";
+import type { Lwm2mServer } from "./lwm2m_server.ts";
 
 export interface FirmwareServiceOptions {
   server: Lwm2mServer | null;
@@ -65,27 +63,6 @@ export class FirmwareError extends Error {
   }
 }
 
-const P = (text: string) => Lwm2mPath.parse(text);
-const num = (v: Lwm2mValue | undefined) =>
-  typeof v === "number" || typeof v === "bigint" ? Number(v) : undefined;
-
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  async acquire(): Promise<void> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-}
-
 export class FirmwareService {
   readonly images: FirmwareImages;
   readonly transfers: FirmwareTransfers;
@@ -93,6 +70,8 @@ export class FirmwareService {
   readonly #jobs = new Map<string, FirmwareJob>();
   readonly #slots: Slots;
   #loaded: Promise<void> | null = null;
+  #closed = false;
+  readonly #watches = new Set<DeviceWatch>();
 
   constructor(options: FirmwareServiceOptions) {
     this.#o = options;
@@ -160,111 +139,107 @@ export class FirmwareService {
     };
     this.#jobs.set(endpoint, job);
     this.#report(job);
+    const accepted = { ...job };
     this.#run(job).catch((e) => this.#o.log?.("warn", `firmware job ${endpoint}: ${e}`));
-    return job;
+    return accepted;
   }
 
+  /** Stops every job (they end failed); called when the gateway stops. */
+  close(): void {
+    this.#closed = true;
+    for (const watch of this.#watches) watch.close();
+    this.#slots.drain();
+  }
+
+  /** Runs a job to its end; the final report comes after the device's resources are released. */
   async #run(job: FirmwareJob): Promise<void> {
     await this.#slots.acquire();
+    if (this.#closed) return this.#fail(job, "the gateway stopped");
     const server = this.#o.server!;
-    const watch = new DeviceWatch(
-      this.#o.events,
-      job.endpoint,
-      (values) => this.#apply(job, values),
-    );
+    const fw = new FirmwareObject(server, job.endpoint, this.#o.requestTimeoutMs ?? 30_000);
+    const watch = new DeviceWatch(this.#o.events, job.endpoint, (v) => this.#apply(job, v));
+    this.#watches.add(watch);
     const peer = server.get(job.endpoint)?.address;
-    let token: string | undefined;
-    const observations: string[] = [];
+    const held: { token?: string } = {};
+    let end: Step;
     try {
-      this.#status(job, "starting");
-      for (const path of ["/5/0/3", "/5/0/5"]) {
-        const o = await server.observations.observe(job.endpoint, [P(path)], false);
-        if (o.result.kind === "content") {
-          observations.push(o.observationId);
-          this.#apply(job, o.result.values);
-        }
-      }
-      const device = await this.#snapshot(job);
-      if (job.method === "pull") token = this.transfers.grant(job.endpoint, job.image);
-      const base = peer === undefined ? null : this.#o.pullBase(peer);
-      const uri = token && base ? `${base.replace(/\/$/, "")}/${PULL_SEGMENT}/${token}` : undefined;
-      const problem = deliveryProblem(job.method, device, uri);
-      if (problem) return this.#fail(job, problem);
-      const preparation = prepare(device.state);
-      if (preparation.kind === "refuse") return this.#fail(job, preparation.reason);
-      if (preparation.kind === "reset") {
-        const reset = job.method === "pull" && device.delivery !== 1
-          ? this.#write("/5/0/1", "")
-          : this.#write("/5/0/0", new Uint8Array([0]), CONTENT_FORMAT.OPAQUE);
-        const done = await this.#do(job, reset);
-        if (done.kind !== "changed") return this.#fail(job, `resetting /5: ${describe(done)}`);
-      }
-      job.state = job.result = null;
-      this.#status(job, "downloading");
-      if (peer) this.transfers.watch(peer, job.endpoint, job.method);
-      const write = job.method === "push"
-        ? this.#write("/5/0/0", (await this.images.bytes(job.image))!, CONTENT_FORMAT.OPAQUE)
-        : this.#write("/5/0/1", uri!);
-      const timeoutMs = job.method === "push" ? this.#o.pushTimeoutMs ?? 600_000 : undefined;
-      const written = await this.#do(job, write, timeoutMs);
-      if (written.kind !== "changed") {
-        return this.#fail(job, `writing ${write.path}: ${describe(written)}`);
-      }
-      const downloaded = await this.#waitStep(job, watch, "downloading");
-      if (downloaded.kind !== "update") return this.#end(job, downloaded);
-      if (job.method === "push") job.bytesSent = job.size;
-      this.#status(job, "downloaded");
-      const executed = await this.#do(job, { kind: "execute", path: P("/5/0/2") });
-      if (executed.kind !== "changed") return this.#fail(job, `Update: ${describe(executed)}`);
-      job.state = job.result = null;
-      this.#status(job, "updating");
-      return this.#end(job, await this.#waitStep(job, watch, "updating"));
+      end = await this.#steps(job, fw, watch, peer, held);
+    } catch (e) {
+      end = { kind: "failed", reason: `internal error: ${e}` };
     } finally {
       watch.close();
+      this.#watches.delete(watch);
       if (peer) this.transfers.unwatch(peer);
-      if (token) this.transfers.revoke(token);
-      for (const id of observations) {
-        await server.observations.cancel(id).catch(() => {});
-      }
+      if (held.token) this.transfers.revoke(held.token);
+      await fw.close();
       this.#slots.release();
     }
+    this.#end(job, end);
   }
 
-  #write(path: string, value: Lwm2mValue, format?: number) {
-    const op = { kind: "write" as const, mode: "replace" as const, path: P(path) };
-    return { ...op, values: new Map([[path, value]]), format };
-  }
-
-  /** Performs one operation on the job's device, never queued for later. */
-  #do(
+  /** The steps of objects.md's state machine; the job's end (succeeded or failed). */
+  async #steps(
     job: FirmwareJob,
-    op: Operation & { format?: number },
-    timeoutMs = this.#o.requestTimeoutMs ?? 30_000,
-  ): Promise<Lwm2mResult> {
-    const { format, ...plain } = op as Operation & { format?: number };
-    return this.#o.server!.perform(job.endpoint, plain as Operation, {
-      format,
-      timeoutMs,
-      queue: false,
-    });
+    fw: FirmwareObject,
+    watch: DeviceWatch,
+    peer: string | undefined,
+    held: { token?: string },
+  ): Promise<Step> {
+    const failed = (reason: string): Step => ({ kind: "failed", reason });
+    this.#status(job, "starting");
+    this.#apply(job, await fw.observe());
+    const device = await this.#read(job, fw);
+    if (job.method === "pull") held.token = this.transfers.grant(job.endpoint, job.image);
+    const base = peer === undefined ? null : this.#o.pullBase(peer);
+    const uri = held.token && base
+      ? `${base.replace(/\/$/, "")}/${PULL_SEGMENT}/${held.token}`
+      : undefined;
+    const problem = deliveryProblem(job.method, device, uri);
+    if (problem) return failed(problem);
+    const preparation = prepare(device.state);
+    if (preparation.kind === "refuse") return failed(preparation.reason);
+    if (preparation.kind === "reset") {
+      const done = await fw.reset(job.method === "pull" && device.delivery !== 1);
+      if (done.kind !== "changed") return failed(`resetting /5: ${describe(done)}`);
+    }
+    job.state = job.result = null; // only what the device says from now on counts
+    this.#status(job, "downloading");
+    if (peer) this.transfers.watch(peer, job.endpoint, job.method);
+    const written = job.method === "push"
+      ? await fw.writePackage(
+        (await this.images.bytes(job.image))!,
+        this.#o.pushTimeoutMs ?? 600_000,
+      )
+      : await fw.writePackageUri(uri!);
+    if (written.kind !== "changed") {
+      const what = job.method === "push" ? "Package /5/0/0" : "Package URI /5/0/1";
+      return failed(`writing ${what}: ${describe(written)}`);
+    }
+    const downloaded = await this.#waitStep(job, fw, watch, "downloading");
+    if (downloaded.kind !== "update") return downloaded;
+    if (job.method === "push") job.bytesSent = job.size;
+    this.#status(job, "downloaded");
+    const executed = await fw.update();
+    if (executed.kind !== "changed") return failed(`Update: ${describe(executed)}`);
+    job.state = job.result = null;
+    this.#status(job, "updating");
+    return await this.#waitStep(job, fw, watch, "updating");
   }
 
-  /** Reads /5/0: State, Update Result, Delivery Method and Protocol Support. */
-  async #snapshot(job: FirmwareJob): Promise<DeviceSnapshot> {
-    const read = await this.#do(job, { kind: "read", path: P("/5/0") });
-    if (read.kind !== "content") return {};
-    this.#apply(job, read.values);
-    const protocols = [...read.values].filter(([k]) => k.startsWith("/5/0/8/"))
-      .map(([, v]) => num(v)).filter((v): v is number => v !== undefined);
-    return {
-      state: job.state ?? undefined,
-      result: job.result ?? undefined,
-      delivery: num(read.values.get("/5/0/9")),
-      protocols: protocols.length > 0 ? protocols : undefined,
-    };
+  /** Reads /5/0 into the job; what the device says about itself ({} when it did not answer). */
+  async #read(job: FirmwareJob, fw: FirmwareObject): Promise<DeviceSnapshot> {
+    const values = await fw.read();
+    if (!values) return {};
+    this.#apply(job, values);
+    return snapshotOf(values);
   }
 
-  async #waitStep(job: FirmwareJob, watch: DeviceWatch, phase: Phase): Promise<Step> {
+  async #waitStep(
+    job: FirmwareJob,
+    fw: FirmwareObject,
+    watch: DeviceWatch,
+    phase: Phase,
+  ): Promise<Step> {
     const timeoutMs = phase === "downloading"
       ? this.#o.downloadTimeoutMs ?? 1_800_000
       : this.#o.updateTimeoutMs ?? 600_000;
@@ -272,7 +247,8 @@ export class FirmwareService {
     const pollMs = this.#o.pollIntervalMs ?? 5000;
     let poll = true;
     for (;;) {
-      if (poll) await this.#snapshot(job);
+      if (this.#closed) return { kind: "failed", reason: "the gateway stopped" };
+      if (poll) await this.#read(job, fw);
       const step = nextStep(phase, job.state, job.result);
       if (step.kind !== "wait") return step;
       const left = deadline - this.#now();
@@ -289,9 +265,9 @@ export class FirmwareService {
   }
 
   /** Takes /5/0/3 and /5/0/5 from a value map (Read result or notification). */
-  #apply(job: FirmwareJob, values: ReadonlyMap<string, Lwm2mValue> | Record<string, unknown>) {
+  #apply(job: FirmwareJob, values: Lwm2mValues | Record<string, unknown>) {
     const get = (k: string) =>
-      values instanceof Map ? num(values.get(k)) : num((values as Record<string, Lwm2mValue>)[k]);
+      numberOf(values instanceof Map ? values.get(k) : (values as Record<string, unknown>)[k]);
     const state = get("/5/0/3") ?? job.state;
     const result = get("/5/0/5") ?? job.result;
     if (state === job.state && result === job.result) return;
@@ -340,20 +316,5 @@ export class FirmwareService {
 
   async #save(job: FirmwareJob): Promise<void> {
     await this.#o.store.put(NAMESPACES.firmware, jobKey(job.endpoint), job);
-  }
-}
-
-function describe(result: Lwm2mResult): string {
-  switch (result.kind) {
-    case "deviceError":
-      return `the device answered ${result.coapCode >> 5}.${
-        String(result.coapCode & 31).padStart(2, "0")
-      }`;
-    case "failed":
-      return result.message;
-    case "timeout":
-      return "the device did not answer in time";
-    default:
-      return result.kind;
   }
 }

@@ -10,9 +10,9 @@ export const NAMESPACES = {
   observation: "observation", // key: `${endpoint}|${observationId}`
   queuedRequest: "queuedRequest", // key: `${endpoint}|${requestId}`
   bootstrapConfig: "bootstrapConfig", // key: endpoint (issue 7)
-  security: "security", // key: endpoint (issue 8)
+  security: "security", // key: `${role}/${endpoint}`, role server|bootstrap (issue 6/8)
   group: "group", // key: group name (issue 6)
-  firmware: "firmware", // key: image id (issue 6)
+  firmware: "firmware", // keys: image/{id}, chunk/{id}/{n}, job/{endpoint} (issue 6)
   dtlsSession: "dtlsSession", // key: session id (issue 8)
 } as const;
 

@@ -34,6 +34,7 @@ Deno.test("parseConfig with no flags gives the documented defaults", () => {
     securityFile: null,
     publicUri: null,
     logLevel: "info",
+    corsOrigin: null,
   });
 });
 
@@ -55,6 +56,8 @@ Deno.test("parseConfig reads every flag in --flag value and --flag=value form", 
     "--public-uri=coap://gw.example:5683",
     "--log-level",
     "debug",
+    "--cors-origin",
+    "https://app.example,http://localhost:5173",
   ]);
   assert.deepEqual(c, {
     coapPort: 0,
@@ -67,6 +70,7 @@ Deno.test("parseConfig reads every flag in --flag value and --flag=value form", 
     securityFile: "sec.json",
     publicUri: "coap://gw.example:5683",
     logLevel: "debug",
+    corsOrigin: ["https://app.example", "http://localhost:5173"],
   });
 });
 
@@ -84,6 +88,7 @@ Deno.test("every flag has an LWM2M_ env twin named after it", () => {
     "security-file",
     "public-uri",
     "log-level",
+    "cors-origin",
   ]);
 });
 
@@ -190,4 +195,19 @@ Deno.test("isLoopbackHost accepts only loopback addresses", () => {
   for (const h of ["::", "0.0.0.0", "192.0.2.1", "gw.example", "128.0.0.1"]) {
     assert.ok(!isLoopbackHost(h), h);
   }
+});
+
+Deno.test("--cors-origin takes *, a list of origins or off, and rejects non-origins", () => {
+  assert.equal(config([]).corsOrigin, null);
+  assert.deepEqual(config(["--cors-origin", "*"]).corsOrigin, ["*"]);
+  assert.deepEqual(
+    config([], { LWM2M_CORS_ORIGIN: " https://a.example , https://b.example:8443" })
+      .corsOrigin,
+    ["https://a.example", "https://b.example:8443"],
+  );
+  assert.equal(config(["--cors-origin=off"], { LWM2M_CORS_ORIGIN: "*" }).corsOrigin, null);
+  assert.match(errorOf(["--cors-origin", "https://a.example/"]), /--cors-origin.*not an origin/);
+  assert.match(errorOf(["--cors-origin", "a.example"]), /not an origin/);
+  assert.match(errorOf(["--cors-origin", "*,https://a.example"]), /cannot be combined/);
+  assert.match(errorOf([], { LWM2M_CORS_ORIGIN: "," }), /LWM2M_CORS_ORIGIN/);
 });
