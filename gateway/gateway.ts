@@ -17,6 +17,8 @@ import type { Logger } from "./log.ts";
 import { createDropLogger } from "./drop_log.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { SecurityStore } from "./server/credentials.ts";
+import { BootstrapConfigStore } from "./server/bootstrap_config.ts";
+import { BootstrapServer } from "./server/bootstrap_server.ts";
 import { EventBus } from "./server/events.ts";
 import { FirmwareService, type FirmwareServiceOptions } from "./server/firmware.ts";
 import { Lwm2mServer, type Lwm2mServerOptions } from "./server/lwm2m_server.ts";
@@ -24,9 +26,14 @@ import { openStore } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
 import { type DatagramTransport, udpTransport } from "./transport/datagram.ts";
 import { pullBaseUri } from "./pull_uri.ts";
+import { startCoaps } from "./coaps.ts";
+import type { DtlsTransport, DtlsTransportOptions } from "./transport/dtls.ts";
+import { muxTransports } from "./transport/mux.ts";
 import { loadSecurityFile } from "./security_file.ts";
 
 export interface GatewayOptions {
+  /** DTLS transport settings (tests shorten timers or limits; issue 8). */
+  dtls?: Partial<DtlsTransportOptions>;
   /** CoAP transmission parameters (tests shorten them). */
   coapParams?: Partial<CoapParams>;
   /** Registry and queue-mode timing (tests shorten them). */
@@ -53,6 +60,10 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly config: GatewayConfig;
   readonly coapPort: number | null;
+  /** The bound CoAP-over-DTLS port, or null when `--coaps-port off`. */
+  readonly coapsPort: number | null;
+  /** The DTLS transport (sessions, authenticated identities), or null. */
+  readonly dtls: DtlsTransport | null;
   readonly httpPort: number;
   readonly server: Lwm2mServer | null;
   readonly events: EventBus;
@@ -175,23 +186,22 @@ export async function startGateway(
     });
     log.info(`loaded ${count} credentials from --security-file ${config.securityFile}`);
   }
-  if (config.coapsPort !== null) {
-    log.info("coaps (DTLS) is not implemented yet: not bound, printed as coaps=off");
-  }
+  const dtls = await startCoaps(config, security, store, log, options.dtls).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
 
   const logDrop = createDropLogger(log);
   let engine: CoapEngine | null = null;
   /** Listeners of sent datagrams, added once the services exist (firmware progress). */
   const sendTaps: ((peer: string, data: Uint8Array) => void)[] = [];
   let server: Lwm2mServer | null = null;
-  if (config.coapPort !== null) {
+  const plain = config.coapPort === null
+    ? null
+    : udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`));
+  if (plain || dtls) {
     const transport = tapped(
-      counted(
-        udpTransport(config.host, config.coapPort, (e) => log.error(`coap socket: ${e}`)),
-        metrics,
-        log,
-        codec,
-      ),
+      counted(muxTransports(plain, dtls), metrics, log, codec),
       (peer, data) => {
         for (const tap of sendTaps) tap(peer, data);
       },
@@ -210,15 +220,28 @@ export async function startGateway(
       store,
       events,
       ...options.server,
+      // A DTLS peer may only register or bootstrap as the endpoint its PSK identity is bound to.
+      authenticatedEndpoint: (peer) => dtls?.identityOf(peer)?.endpoint,
       log: (level, message) => log[level](message),
     });
     await server.start();
+    // The Bootstrap server shares the CoAP port: /bs is distinct from /rd (issue 7).
+    new BootstrapServer(engine, {
+      codec,
+      models,
+      configs: new BootstrapConfigStore(store),
+      security,
+      events,
+      authenticatedEndpoint: (peer) => dtls?.identityOf(peer)?.endpoint,
+      stepTimeoutMs: options.server?.requestTimeoutMs,
+      log: (level, message) => log[level](message),
+    });
   }
   const firmware = new FirmwareService({
     server,
     store,
     events,
-    pullBase: pullBaseUri(config.publicUri, config.host, engine?.port ?? null, Deno.hostname),
+    pullBase: pullBaseUri(config.publicUri, config.host, plain?.port ?? null, Deno.hostname),
     log: (level, message) => log[level](message),
     ...options.firmware,
   });
@@ -271,7 +294,9 @@ export async function startGateway(
 
   return {
     config,
-    coapPort: engine?.port ?? null,
+    coapPort: plain?.port ?? null,
+    coapsPort: dtls?.port ?? null,
+    dtls,
     httpPort: http.addr.port,
     server,
     events,
