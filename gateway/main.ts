@@ -2,8 +2,7 @@
  * The gateway CLI (DESIGN.md §6): reads flags and `LWM2M_*` env, starts the gateway
  * (gateway/gateway.ts: LwM2M server on CoAP/UDP, Store, HTTP), prints
  * `listening coap=N coaps=N http=N` once everything is bound, and on SIGTERM/SIGINT stops
- * accepting, flushes the store and exits 0. DTLS (coaps) comes with a later issue: it is never
- * bound yet and always printed as `coaps=off`.
+ * accepting, sends DTLS close_notify to every coaps session, flushes the store and exits 0.
  */
 
 import { envName, FLAGS, type GatewayConfig, isLoopbackHost, parseConfig } from "./config.ts";
@@ -47,7 +46,8 @@ async function run(config: GatewayConfig, log: Logger): Promise<void> {
         "and no --api-token (LWM2M_API_TOKEN) is set: anyone who reaches it controls the fleet",
     );
   }
-  console.log(`listening coap=${gateway.coapPort ?? "off"} coaps=off http=${gateway.httpPort}`);
+  const coaps = gateway.coapsPort ?? "off";
+  console.log(`listening coap=${gateway.coapPort ?? "off"} coaps=${coaps} http=${gateway.httpPort}`);
 }
 
 async function main(): Promise<void> {

@@ -3,9 +3,10 @@
  *   - import direction codec-wasm <- gateway/coap <- gateway/lwm2m <- gateway/http: a layer never
  *     imports a layer above it; codec-wasm and objects/ import nothing from gateway/;
  *   - codec-wasm/ (except its inspect CLI) and objects/ use no `Deno.` API (browser-safe);
- *   - the sans-IO core (gateway/coap, gateway/lwm2m) reads no clock, arms no timer, draws no
- *     random number and touches no `Deno.` API; gateway/coap imports only codec-wasm/ and itself,
- *     gateway/lwm2m nothing of the shell (top-level gateway/*.ts, transport/, http/).
+ *   - the sans-IO core (gateway/coap, gateway/lwm2m, gateway/dtls) reads no clock, arms no timer,
+ *     draws no random number and touches no `Deno.` API; gateway/coap imports only codec-wasm/
+ *     and itself, gateway/lwm2m nothing of the shell (top-level gateway/*.ts, transport/, http/),
+ *     gateway/dtls only itself (no npm or node: module either: its crypto is its own).
  * Comments and string literals are blanked before matching, so documentation may name the APIs.
  */
 
@@ -137,7 +138,11 @@ function forbiddenApis(apis: RegExp[]) {
 
 const codecFiles = sourceFiles("codec-wasm");
 const objectFiles = sourceFiles("objects");
-const coreFiles = [...sourceFiles("gateway/coap"), ...sourceFiles("gateway/lwm2m")];
+const coreFiles = [
+  ...sourceFiles("gateway/coap"),
+  ...sourceFiles("gateway/lwm2m"),
+  ...sourceFiles("gateway/dtls"),
+];
 const DENO = /\bDeno\s*\./;
 
 Deno.test("the scanner sees the codec and blanks comments and strings only", () => {
@@ -195,10 +200,14 @@ Deno.test("layers import only downwards: codec-wasm <- coap <- lwm2m <- http", (
     }).map((s) => `imports ${s} (the CoAP core may import only codec-wasm/ and gateway/coap/)`);
   const lwm2mRule = (file: string, _code: string, src: string) =>
     importsOf(src).filter((s) => shell(target(file, s))).map((s) => `imports the shell: ${s}`);
+  const dtlsRule = (file: string, _code: string, src: string) =>
+    importsOf(src).filter((s) => !target(file, s).startsWith("gateway/dtls/"))
+      .map((s) => `imports ${s} (the DTLS core may import only gateway/dtls/)`);
   assert.deepEqual(
     [
       ...violations(sourceFiles("gateway/coap"), coapRule),
       ...violations(sourceFiles("gateway/lwm2m"), lwm2mRule),
+      ...violations(sourceFiles("gateway/dtls"), dtlsRule),
     ],
     [],
   );

@@ -1,7 +1,8 @@
 /**
  * The HTTP bridge (Hono, runtime-agnostic: the shell serves `app.fetch` with Deno.serve):
- * /healthz and /metrics, bearer auth on /api/*, the route table of every API module, the
- * generated OpenAPI document, and one error handler that renders `{"error":{...}}` bodies.
+ * /healthz and /metrics, the web UI (gateway/ui: `/`, `/inspector`, outside the token), bearer
+ * auth on /api/*, the route table of every API module, the generated OpenAPI document, and one
+ * error handler that renders `{"error":{...}}` bodies.
  */
 
 import { Hono } from "hono";
@@ -21,6 +22,7 @@ import { objectRoutes } from "./objects.ts";
 import { mount, openApiDocument, type RouteSpec } from "./routes.ts";
 import { securityRoutes } from "./security.ts";
 import { fleetServices } from "./services.ts";
+import { uiRoutes } from "../ui/mod.ts";
 
 export type HttpDeps = ApiDeps & {
   /** Reports unexpected errors (the response then is a 500 without details). */
@@ -59,6 +61,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }));
   if (deps.corsOrigin) app.use("/api/*", corsMiddleware(deps.corsOrigin));
   app.get("/api/docs", (c) => c.html(docsPage())); // static page, before auth: it holds no data
+  uiRoutes(app); // dashboard (/), /inspector, /ui/*, /codec/*: outside /api, the pages hold no data
   app.use("/api/*", bearerAuth(deps.apiToken));
   const routes = apiRoutes(deps);
   mount(app, routes);

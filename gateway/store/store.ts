@@ -14,6 +14,7 @@ export const NAMESPACES = {
   group: "group", // key: group name (issue 6)
   firmware: "firmware", // keys: image/{id}, chunk/{id}/{n}, job/{endpoint} (issue 6)
   dtlsSession: "dtlsSession", // key: session id (issue 8)
+  counter: "counter", // key: `${scope}\n${name}`: coordination.ts counters (file/memory stores)
 } as const;
 
 export type Namespace = (typeof NAMESPACES)[keyof typeof NAMESPACES];

@@ -64,10 +64,10 @@ async function startGateway(args: string[], env: Record<string, string> = {}): P
   };
 }
 
-function ports(listening: string): { coap: number; http: number } {
-  const m = listening.match(/^listening coap=(\d+) coaps=off http=(\d+)$/);
+function ports(listening: string): { coap: number; coaps: number | null; http: number } {
+  const m = listening.match(/^listening coap=(\d+) coaps=(\d+|off) http=(\d+)$/);
   assert.ok(m, `unexpected first line: ${JSON.stringify(listening)}`);
-  return { coap: Number(m[1]), http: Number(m[2]) };
+  return { coap: Number(m[1]), coaps: m[2] === "off" ? null : Number(m[2]), http: Number(m[3]) };
 }
 
 async function metric(http: number, name: string): Promise<number> {
@@ -98,11 +98,11 @@ const CON_GET_3_0_0 = new Uint8Array([
 Deno.test("gateway binds port 0 sockets, serves /healthz and /metrics, counts datagrams", async () => {
   const gw = await startGateway(
     ["--coap-port", "0", "--http-port", "0", "--host", "127.0.0.1", "--log-level", "debug"],
-    { LWM2M_STORE: "memory" },
+    { LWM2M_STORE: "memory", LWM2M_COAPS_PORT: "0" },
   );
   try {
-    const { coap, http } = ports(gw.listening);
-    assert.ok(coap > 0 && http > 0);
+    const { coap, coaps, http } = ports(gw.listening);
+    assert.ok(coap > 0 && http > 0 && coaps !== null && coaps > 0 && coaps !== coap);
 
     const health = await fetch(`http://127.0.0.1:${http}/healthz`);
     assert.deepEqual(await health.json(), { status: "ok" });
@@ -139,6 +139,7 @@ Deno.test("gateway binds port 0 sockets, serves /healthz and /metrics, counts da
 Deno.test("gateway exits 0 on SIGINT and honours coap-port off from env", async () => {
   const gw = await startGateway(["--http-port", "0", "--host", "::1", "--store", "memory"], {
     LWM2M_COAP_PORT: "off",
+    LWM2M_COAPS_PORT: "off",
   });
   const status = await gw.stop("SIGINT");
   assert.match(gw.listening, /^listening coap=off coaps=off http=\d+$/);
@@ -147,7 +148,8 @@ Deno.test("gateway exits 0 on SIGINT and honours coap-port off from env", async 
 
 Deno.test("gateway warns when bound beyond loopback without an API token", async () => {
   const gw = await startGateway(
-    ["--coap-port", "off", "--http-port", "0", "--host", "0.0.0.0", "--store", "memory"],
+    ["--coap-port", "off", "--coaps-port", "off", "--http-port", "0", "--host", "0.0.0.0"]
+      .concat(["--store", "memory"]),
   );
   const status = await gw.stop();
   assert.match(gw.listening, /^listening coap=off coaps=off http=\d+$/);
@@ -155,7 +157,8 @@ Deno.test("gateway warns when bound beyond loopback without an API token", async
   assert.match(gw.stderr(), /warn .*no --api-token/);
 
   const withToken = await startGateway(
-    ["--coap-port=off", "--http-port=0", "--host=0.0.0.0", "--store=memory", "--api-token=x"],
+    ["--coap-port=off", "--coaps-port=off", "--http-port=0", "--host=0.0.0.0", "--store=memory"]
+      .concat(["--api-token=x"]),
   );
   assert.equal((await withToken.stop()).code, 0);
   assert.doesNotMatch(withToken.stderr(), /no --api-token/);
@@ -174,7 +177,8 @@ Deno.test("gateway exits 1 when the CoAP port is taken", async () => {
   try {
     const port = (taken.addr as Deno.NetAddr).port;
     const gw = await startGateway(
-      ["--coap-port", String(port), "--http-port", "0", "--host", "127.0.0.1", "--store", "memory"],
+      ["--coap-port", String(port), "--coaps-port", "0", "--http-port", "0", "--host", "127.0.0.1"]
+        .concat(["--store", "memory"]),
     );
     const status = await gw.stop();
     assert.equal(status.code, 1);

@@ -1,0 +1,116 @@
+/**
+ * Shared parts of the UI browser tests: Debian's headless Chromium through playwright-core (the
+ * DESIGN.md §7 flags; skipped visibly when /usr/bin/chromium is missing), a page that may only
+ * reach 127.0.0.1 (every other request is aborted and recorded: nothing may come from a CDN),
+ * page errors and console errors collected, and screenshots saved under test-artifacts/ (git-
+ * ignored) for a person to look at. Not a test file.
+ */
+
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+/** Debian's chromium package; the CHROMIUM_PATH env var overrides it. */
+export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+export const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
+
+export const haveChromium = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** Prints the visible skip line once per test file. */
+export function warnIfSkipped(file: string): void {
+  if (!haveChromium) console.warn(`SKIPPED ${file}: ${CHROMIUM} not found (apt-get install chromium)`);
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Non-loopback URLs the page tried to load (must stay empty). */
+  blocked: string[];
+  /** Uncaught page errors and console errors. */
+  errors: string[];
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<Browser> {
+  const dir = await Deno.makeTempDir({ prefix: "ui_browser_" });
+  const context = await chromium.launchPersistentContext(`${dir}/profile`, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1360, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  context.setDefaultTimeout(10_000);
+  const page = context.pages()[0] ?? await context.newPage();
+  const blocked: string[] = [];
+  const errors: string[] = [];
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1") return route.continue();
+    blocked.push(url.href);
+    return route.abort();
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    // A refused resource (e.g. the 401 the token prompt answers) logs a console error by design.
+    if (m.type() === "error" && !/status of 40[14]/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  return {
+    context,
+    page,
+    blocked,
+    errors,
+    async screenshot(name) {
+      const path = decodeURIComponent(new URL(name, ARTIFACTS).pathname);
+      await page.screenshot({ path, fullPage: true });
+      return path;
+    },
+    async close() {
+      await context.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Waits until `selector` matches exactly `n` elements. */
+export async function waitCount(
+  page: Page,
+  selector: string,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<void> {
+  // Polled from here: a string predicate would be an eval, which the pages' CSP forbids.
+  const deadline = Date.now() + timeoutMs;
+  let count = -1;
+  while ((count = await page.locator(selector).count()) !== n) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${count} of ${selector}, wanted ${n}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until the text of `selector` equals `expected` (a string) or matches it (a RegExp). */
+export async function waitText(
+  page: Page,
+  selector: string,
+  expected: string | RegExp,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | null = null;
+  for (;;) {
+    last = await page.textContent(selector, { timeout: Math.max(1, deadline - Date.now()) })
+      .catch(() => null);
+    if (last !== null && (typeof expected === "string" ? last === expected : expected.test(last))) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out: ${selector} has text ${JSON.stringify(last)}, wanted ${expected}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

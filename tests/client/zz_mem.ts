@@ -1,0 +1,16 @@
+import { Fleet, FLEET_DEFAULTS } from "../../gateway/client/fleet.ts";
+const n = Number(Deno.args[0] ?? 2000);
+const per = Number(Deno.args[1] ?? 100);
+const conc = Number(Deno.args[2] ?? 256);
+const gc = (globalThis as unknown as { gc?: () => void }).gc!;
+const fleet = await Fleet.open({ ...FLEET_DEFAULTS, server: "coap://127.0.0.1:5999", count: n, prefix: `m${Date.now()}-`, clientsPerSocket: per, concurrency: conc, bindHost: "127.0.0.1" });
+gc(); await new Promise((r) => setTimeout(r, 100)); gc();
+const m0 = Deno.memoryUsage();
+const s = await fleet.run(60000);
+await new Promise((r) => setTimeout(r, Number(Deno.args[3] ?? 500)));
+gc(); await new Promise((r) => setTimeout(r, 100)); gc();
+const m1 = Deno.memoryUsage();
+console.log(s.registered, "heap/client", ((m1.heapUsed - m0.heapUsed) / n).toFixed(0), "rss/client", ((m1.rss - m0.rss) / n).toFixed(0), "ext/client", ((m1.external - m0.external)/n).toFixed(0), "heapTotal/client", ((m1.heapTotal - m0.heapTotal)/n).toFixed(0), "rate", s.ratePerSec.toFixed(0));
+const st = fleet.host.engine.state;
+console.log("timers", st.timers.size, "dedupCon", st.dedupCon.size, "clients", st.clients.size, "peers", st.peers.size, "transmissions", st.transmissions.size, "sched", (fleet.host.scheduler as any).size);
+await fleet.stop({ deregister: true });

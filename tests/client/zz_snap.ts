@@ -1,0 +1,10 @@
+import { Fleet, FLEET_DEFAULTS } from "../../gateway/client/fleet.ts";
+import v8 from "node:v8";
+const n = 3000;
+const fleet = await Fleet.open({ ...FLEET_DEFAULTS, server: "coap://127.0.0.1:5999", count: n, prefix: `s${Date.now()}-`, clientsPerSocket: 100, concurrency: 32, bindHost: "127.0.0.1" });
+await fleet.run(60000);
+await new Promise((r) => setTimeout(r, 1000));
+const file = v8.writeHeapSnapshot("/tmp/exp/client.heapsnapshot");
+console.log(file);
+await fleet.stop();
+Deno.exit(0);
