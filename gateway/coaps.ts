@@ -10,7 +10,11 @@ import type { PskCandidate } from "./dtls/types.ts";
 import type { Logger } from "./log.ts";
 import type { SecurityStore } from "./server/credentials.ts";
 import type { Store } from "./store/store.ts";
-import { type DtlsTransport, type DtlsTransportOptions, startDtlsTransport } from "./transport/dtls.ts";
+import {
+  type DtlsTransport,
+  type DtlsTransportOptions,
+  startDtlsTransport,
+} from "./transport/dtls.ts";
 
 const td = new TextDecoder("utf-8", { fatal: true });
 

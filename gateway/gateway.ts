@@ -192,6 +192,12 @@ export async function startGateway(
   });
 
   const logDrop = createDropLogger(log);
+  /** A DTLS peer's endpoint for `role`; null when it authenticated with another role's key. */
+  const endpointFor = (peer: string, role: "server" | "bootstrap") => {
+    const identity = dtls?.identityOf(peer);
+    if (!identity) return undefined;
+    return identity.role === role ? identity.endpoint : null;
+  };
   let engine: CoapEngine | null = null;
   /** Listeners of sent datagrams, added once the services exist (firmware progress). */
   const sendTaps: ((peer: string, data: Uint8Array) => void)[] = [];
@@ -221,7 +227,7 @@ export async function startGateway(
       events,
       ...options.server,
       // A DTLS peer may only register or bootstrap as the endpoint its PSK identity is bound to.
-      authenticatedEndpoint: (peer) => dtls?.identityOf(peer)?.endpoint,
+      authenticatedEndpoint: (peer) => endpointFor(peer, "server"),
       log: (level, message) => log[level](message),
     });
     await server.start();
@@ -232,7 +238,7 @@ export async function startGateway(
       configs: new BootstrapConfigStore(store),
       security,
       events,
-      authenticatedEndpoint: (peer) => dtls?.identityOf(peer)?.endpoint,
+      authenticatedEndpoint: (peer) => endpointFor(peer, "bootstrap"),
       stepTimeoutMs: options.server?.requestTimeoutMs,
       log: (level, message) => log[level](message),
     });

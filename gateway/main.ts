@@ -47,7 +47,9 @@ async function run(config: GatewayConfig, log: Logger): Promise<void> {
     );
   }
   const coaps = gateway.coapsPort ?? "off";
-  console.log(`listening coap=${gateway.coapPort ?? "off"} coaps=${coaps} http=${gateway.httpPort}`);
+  console.log(
+    `listening coap=${gateway.coapPort ?? "off"} coaps=${coaps} http=${gateway.httpPort}`,
+  );
 }
 
 async function main(): Promise<void> {

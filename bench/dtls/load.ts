@@ -31,7 +31,20 @@ let count = 0, failures = 0;
 
 /** CON GET /bench with message id `mid` and a 2-byte token (RFC 7252 §3). */
 function getBench(mid: number): Uint8Array {
-  return new Uint8Array([0x42, 0x01, mid >> 8, mid & 255, 0x12, 0x34, 0xb5, 0x62, 0x65, 0x6e, 0x63, 0x68]);
+  return new Uint8Array([
+    0x42,
+    0x01,
+    mid >> 8,
+    mid & 255,
+    0x12,
+    0x34,
+    0xb5,
+    0x62,
+    0x65,
+    0x6e,
+    0x63,
+    0x68,
+  ]);
 }
 
 /** Sends effects' datagrams; returns delivered payloads and whether the handshake finished. */
@@ -76,12 +89,16 @@ const watchdog = setTimeout(() => {
 
 /** One full handshake on `socket`; the client or null. */
 async function handshake(socket: Deno.DatagramConn, id: number): Promise<DtlsClient | null> {
-  const client = createDtlsClient({
-    identity: new TextEncoder().encode(`bench-${id}`),
-    psk: KEY,
-    random,
-    timing: { initialRetransmitMs: 500, maxRetransmits: 2 },
-  }, `127.0.0.1:${port}`, performance.now());
+  const client = createDtlsClient(
+    {
+      identity: new TextEncoder().encode(`bench-${id}`),
+      psk: KEY,
+      random,
+      timing: { initialRetransmitMs: 500, maxRetransmits: 2 },
+    },
+    `127.0.0.1:${port}`,
+    performance.now(),
+  );
   apply(socket, clientConnect(client, performance.now()));
   for (let i = 0; i < 10; i++) {
     const data = await receive(socket, 1000);
@@ -131,7 +148,9 @@ async function rttLoop(id: number, secure: boolean): Promise<void> {
         const data = await receive(socket, 2000);
         if (!data) break;
         let payloads = [data];
-        if (client) payloads = apply(socket, clientReceive(client, data, performance.now())).delivered;
+        if (client) {
+          payloads = apply(socket, clientReceive(client, data, performance.now())).delivered;
+        }
         answered = payloads.some((p) => p.length >= 4 && p[2] === mid >> 8 && p[3] === (mid & 255));
       }
       const now = performance.now();

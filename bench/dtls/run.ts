@@ -59,7 +59,16 @@ try {
   for (let round = 1; round <= runs; round++) {
     for (const { mode, port, concurrency } of MODES) {
       const load = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", path("load.ts"), mode, String(port), String(concurrency), String(warmupMs), String(durationMs)],
+        args: [
+          "run",
+          "-A",
+          path("load.ts"),
+          mode,
+          String(port),
+          String(concurrency),
+          String(warmupMs),
+          String(durationMs),
+        ],
         stdout: "piped",
         stderr: "inherit",
       }).spawn();
@@ -72,7 +81,11 @@ try {
       const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
       const cpuUs = r.count > 0 ? cpu * 1000 / r.count : NaN;
       results[mode].push({ perSecond: r.perSecond, cpuUs, failures: r.failures });
-      console.log(`round ${round} ${mode}: ${r.perSecond.toFixed(0)}/s, server CPU ${cpuUs.toFixed(1)} µs/op, failures ${r.failures}`);
+      console.log(
+        `round ${round} ${mode}: ${r.perSecond.toFixed(0)}/s, server CPU ${
+          cpuUs.toFixed(1)
+        } µs/op, failures ${r.failures}`,
+      );
     }
   }
 } finally {
@@ -110,14 +123,24 @@ const table = [
 const summary = [
   `- date: ${new Date().toISOString()}`,
   `- machine: ${navigator.hardwareConcurrency} vCPUs, ${cpuInfo}, Deno ${Deno.version.deno}; load average ${loadBefore} before, ${loadAfter} after (shared VM: other work was running)`,
-  `- command: \`bin/deno run -A bench/dtls/run.ts --runs ${runs} --duration ${durationMs}${record ? " --record" : ""}\``,
+  `- command: \`bin/deno run -A bench/dtls/run.ts --runs ${runs} --duration ${durationMs}${
+    record ? " --record" : ""
+  }\``,
   "- method: server = bench/dtls/server.ts (one Deno process, memory Store for sequence reservations), load = bench/dtls/load.ts (another Deno process, our sans-IO DTLS client core); " +
   `${warmupMs} ms warm-up + ${durationMs} ms measured, ${runs} interleaved rounds`,
   "",
   table,
   "",
-  `Goals: ≥ 1,000 handshakes/s: **${hs >= 1000 ? "met" : "not met"}** (${fmt(hs)}/s measured; the server spent ${cpuHs.toFixed(0)} µs of CPU per handshake, i.e. ~${fmt(1e6 / cpuHs)}/s on one core). ` +
-  `DTLS round trips ≥ 60% of plain: **${rttDtls >= 0.6 * rttPlain ? "met" : "not met"}** (${(100 * rttDtls / rttPlain).toFixed(0)}%; server CPU ${cpuDtls.toFixed(1)} vs ${cpuPlain.toFixed(1)} µs per round trip, ${(100 * cpuPlain / cpuDtls).toFixed(0)}%).`,
+  `Goals: ≥ 1,000 handshakes/s: **${hs >= 1000 ? "met" : "not met"}** (${
+    fmt(hs)
+  }/s measured; the server spent ${cpuHs.toFixed(0)} µs of CPU per handshake, i.e. ~${
+    fmt(1e6 / cpuHs)
+  }/s on one core). ` +
+  `DTLS round trips ≥ 60% of plain: **${rttDtls >= 0.6 * rttPlain ? "met" : "not met"}** (${
+    (100 * rttDtls / rttPlain).toFixed(0)
+  }%; server CPU ${cpuDtls.toFixed(1)} vs ${cpuPlain.toFixed(1)} µs per round trip, ${
+    (100 * cpuPlain / cpuDtls).toFixed(0)
+  }%).`,
 ].join("\n");
 console.log("\n" + summary);
 
@@ -127,7 +150,8 @@ if (record) {
   const text = Deno.readTextFileSync(RESULTS);
   const block = `${begin}\n\n${summary}\n\n${endMark}`;
   const next = text.includes(begin)
-    ? text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(endMark) + endMark.length)
+    ? text.slice(0, text.indexOf(begin)) + block +
+      text.slice(text.indexOf(endMark) + endMark.length)
     : `${text.trimEnd()}\n\n## DTLS (issue 8)\n\n${block}\n`;
   Deno.writeTextFileSync(RESULTS, next);
   console.log(`recorded in ${RESULTS}`);

@@ -29,7 +29,14 @@ import {
   HS_SERVER_HELLO_DONE,
   HS_SERVER_KEY_EXCHANGE,
 } from "./constants.ts";
-import { type Ctx, fail, type HandshakeMessage, newHandshake, ownMessage, sendFlight } from "./conn.ts";
+import {
+  type Ctx,
+  fail,
+  type HandshakeMessage,
+  newHandshake,
+  ownMessage,
+  sendFlight,
+} from "./conn.ts";
 import {
   decodeCidExtension,
   decodeHelloVerifyRequest,
@@ -132,7 +139,12 @@ export function onClientMessage(
           HS_FINISHED,
           verifyData(conn.master!, true, hs.transcript.clone().digest()),
         );
-        sendFlight(ctx, conn, [{ kind: "ccs" }, { kind: "handshake", epoch: 1, message: fin }], false);
+        sendFlight(
+          ctx,
+          conn,
+          [{ kind: "ccs" }, { kind: "handshake", epoch: 1, message: fin }],
+          false,
+        );
       } else {
         hs.deadlineMs = Infinity;
       }

@@ -174,7 +174,9 @@ export function transmitFlight(ctx: Ctx, conn: Conn): void {
       }
       epoch = 1;
     } else {
-      records.push(sealRecord(conn, CONTENT_HANDSHAKE, Math.max(entry.epoch, epoch), entry.message));
+      records.push(
+        sealRecord(conn, CONTENT_HANDSHAKE, Math.max(entry.epoch, epoch), entry.message),
+      );
     }
   }
   ctx.out.push({ kind: "send", address: conn.address, data: joinRecords(records) });
@@ -442,10 +444,22 @@ function collect(
   let p = hs.partial.get(seq);
   if (!p) {
     if (offset === 0 && fragment.length === length) {
-      hs.partial.set(seq, { type, epoch, body: fragment.slice(), have: new Uint8Array(0), missing: 0 });
+      hs.partial.set(seq, {
+        type,
+        epoch,
+        body: fragment.slice(),
+        have: new Uint8Array(0),
+        missing: 0,
+      });
       return;
     }
-    p = { type, epoch, body: new Uint8Array(length), have: new Uint8Array(length), missing: length };
+    p = {
+      type,
+      epoch,
+      body: new Uint8Array(length),
+      have: new Uint8Array(length),
+      missing: length,
+    };
     hs.partial.set(seq, p);
   }
   if (p.type !== type || p.body.length !== length || p.missing === 0) return;

@@ -46,7 +46,9 @@ export const TLS_PSK_WITH_AES_128_CCM_8 = 0xc0a8;
 export const TLS_PSK_WITH_AES_128_CBC_SHA256 = 0x00ae;
 /** RFC 5746 §3.3 TLS_EMPTY_RENEGOTIATION_INFO_SCSV. */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
-export type CipherSuite = typeof TLS_PSK_WITH_AES_128_CCM_8 | typeof TLS_PSK_WITH_AES_128_CBC_SHA256;
+export type CipherSuite =
+  | typeof TLS_PSK_WITH_AES_128_CCM_8
+  | typeof TLS_PSK_WITH_AES_128_CBC_SHA256;
 /** Server preference: CCM_8 first (LwM2M Transport §5.2.8, security.md §2). */
 export const SUPPORTED_SUITES: readonly CipherSuite[] = [
   TLS_PSK_WITH_AES_128_CCM_8,

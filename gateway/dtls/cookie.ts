@@ -18,7 +18,11 @@ export interface CookieKeys {
   rotateAtMs: number;
 }
 
-export function createCookieKeys(secret: Uint8Array, nowMs: number, lifetimeMs: number): CookieKeys {
+export function createCookieKeys(
+  secret: Uint8Array,
+  nowMs: number,
+  lifetimeMs: number,
+): CookieKeys {
   return { current: new HmacSha256(secret), previous: null, rotateAtMs: nowMs + lifetimeMs };
 }
 

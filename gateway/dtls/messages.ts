@@ -109,7 +109,9 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
   const suiteBytes = r.vector(2);
   if (suiteBytes.length < 2 || suiteBytes.length % 2 !== 0) throw new DecodeError("cipher_suites");
   const suites: number[] = [];
-  for (let i = 0; i < suiteBytes.length; i += 2) suites.push((suiteBytes[i] << 8) | suiteBytes[i + 1]);
+  for (let i = 0; i < suiteBytes.length; i += 2) {
+    suites.push((suiteBytes[i] << 8) | suiteBytes[i + 1]);
+  }
   const compression = r.vector(1);
   if (compression.length < 1) throw new DecodeError("compression_methods");
   return { version, random, sessionId, cookie, suites, compression, extensions: readExtensions(r) };
@@ -146,7 +148,9 @@ export function encodeHelloVerifyRequest(version: number, cookie: Uint8Array): U
   return new Writer(3 + cookie.length).u16(version).vector(1, cookie).finish();
 }
 
-export function decodeHelloVerifyRequest(body: Uint8Array): { version: number; cookie: Uint8Array } {
+export function decodeHelloVerifyRequest(
+  body: Uint8Array,
+): { version: number; cookie: Uint8Array } {
   const r = new Reader(body);
   const version = r.u16();
   const cookie = r.vector(1);

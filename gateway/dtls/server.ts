@@ -8,7 +8,13 @@
  */
 
 import { DecodeError, equalBytes, toHex } from "./bytes.ts";
-import { createCookieKeys, type CookieKeys, makeCookie, rotateCookieKeys, verifyCookie } from "./cookie.ts";
+import {
+  type CookieKeys,
+  createCookieKeys,
+  makeCookie,
+  rotateCookieKeys,
+  verifyCookie,
+} from "./cookie.ts";
 import {
   ALERT_CLOSE_NOTIFY,
   ALERT_FATAL,
@@ -380,7 +386,11 @@ function onNewClientHello(
     s.stats.helloVerifyRequests++;
     const body = encodeHelloVerifyRequest(DTLS_1_0, makeCookie(s.cookies, address, hello));
     const message = encodeHandshake(HS_HELLO_VERIFY_REQUEST, ch.seq, body);
-    ctx.out.push({ kind: "send", address, data: statelessRecord(CONTENT_HANDSHAKE, rec.seq, message) });
+    ctx.out.push({
+      kind: "send",
+      address,
+      data: statelessRecord(CONTENT_HANDSHAKE, rec.seq, message),
+    });
     return;
   }
   // The cookie proves the address: from here on, state is kept (bounded).
@@ -509,7 +519,7 @@ export function serverClose(
 }
 
 /** Shutdown: close_notify to every established session; handshakes are dropped. */
-export function serverCloseAll(s: DtlsServer, nowMs: number, reason = "shutdown"): DtlsEffect[] {
+export function serverCloseAll(s: DtlsServer, nowMs: number): DtlsEffect[] {
   const ctx = ctxOf(s, nowMs);
   for (const conn of [...s.bySession.values()]) {
     if (conn.phase === "established") sendAlert(ctx, conn, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
@@ -537,7 +547,12 @@ export function serverTick(s: DtlsServer, nowMs: number): DtlsEffect[] {
     s.lingering.delete(conn);
   }
   if (nowMs >= s.cookies.rotateAtMs) {
-    rotateCookieKeys(s.cookies, s.config.random(32), nowMs, s.config.cookieLifetimeMs ?? COOKIE_LIFETIME_MS);
+    rotateCookieKeys(
+      s.cookies,
+      s.config.random(32),
+      nowMs,
+      s.config.cookieLifetimeMs ?? COOKIE_LIFETIME_MS,
+    );
   }
   if (nowMs >= s.nextSweepMs) {
     s.nextSweepMs = nowMs + SWEEP_INTERVAL_MS;

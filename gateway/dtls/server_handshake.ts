@@ -74,11 +74,10 @@ function keyHashOf(key: Uint8Array): string {
 }
 
 /** Installs the pending ciphers of both directions from the master secret. */
-function installKeys(ctx: Ctx, conn: Conn, env: ServerHandshakeEnv): void {
+function installKeys(conn: Conn, env: ServerHandshakeEnv): void {
   const keys = deriveKeyMaterial(conn.suite, conn.master!, conn.clientRandom, conn.serverRandom);
   conn.pendingRead = makeCipher(conn.suite, keys, true, env.random);
   conn.pendingWrite = makeCipher(conn.suite, keys, false, env.random);
-  void ctx;
 }
 
 /**
@@ -138,7 +137,7 @@ export function startServerHandshake(
     conn.keyHash = cached.keyHash;
     conn.session = toHex(conn.sessionId);
     const sh = ownMessage(conn, HS_SERVER_HELLO, serverHello(conn, extensions));
-    installKeys(ctx, conn, env);
+    installKeys(conn, env);
     const fin = ownMessage(
       conn,
       HS_FINISHED,
@@ -173,7 +172,7 @@ function serverHello(conn: Conn, extensions: Extension[]): Uint8Array {
 }
 
 /** Derives the master secret and keys with candidate `i` of the identity. */
-function deriveWith(conn: Conn, env: ServerHandshakeEnv, i: number): void {
+function deriveWith(conn: Conn, i: number): void {
   const hs = conn.hs!;
   const candidate = hs.candidates[i];
   hs.candidate = i;
@@ -212,8 +211,8 @@ export function onServerMessage(
     conn.identity = identity.slice();
     hs.transcript.update(msg.raw);
     hs.sessionHash = hs.transcript.clone().digest();
-    deriveWith(conn, env, 0);
-    installKeys(ctx, conn, env);
+    deriveWith(conn, 0);
+    installKeys(conn, env);
     hs.step = "await_change_cipher_spec";
     return;
   }
@@ -230,7 +229,12 @@ export function onServerMessage(
         HS_FINISHED,
         verifyData(conn.master!, false, hs.transcript.clone().digest()),
       );
-      sendFlight(ctx, conn, [{ kind: "ccs" }, { kind: "handshake", epoch: 1, message: fin }], false);
+      sendFlight(
+        ctx,
+        conn,
+        [{ kind: "ccs" }, { kind: "handshake", epoch: 1, message: fin }],
+        false,
+      );
     } else {
       hs.deadlineMs = Infinity; // our flight is final now: repeated only on demand
     }
@@ -263,7 +267,7 @@ export function retryServerOpen(
   const hs = conn.hs!;
   if (hs.resumed || hs.step !== "await_finished") return null;
   for (let i = hs.candidate + 1; i < hs.candidates.length; i++) {
-    deriveWith(conn, env, i);
+    deriveWith(conn, i);
     const keys = deriveKeyMaterial(conn.suite, conn.master!, conn.clientRandom, conn.serverRandom);
     const read = makeCipher(conn.suite, keys, true, env.random);
     const plain = read.open(rec, rec.fragment);

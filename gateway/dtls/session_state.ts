@@ -66,7 +66,11 @@ export function exportSession(conn: Conn, reservedUpTo: number, owner: string): 
  * sequence number is the stored reservation; `reservedUpTo` of the result (one block more) must be
  * stored before the connection sends. Returns null for a record that cannot be used.
  */
-export function importSession(s: DtlsServer, stored: StoredDtlsSession, nowMs: number): Conn | null {
+export function importSession(
+  s: DtlsServer,
+  stored: StoredDtlsSession,
+  nowMs: number,
+): Conn | null {
   if (stored.v !== 1 || !SUPPORTED_SUITES.includes(stored.suite as CipherSuite)) return null;
   if (s.bySession.has(stored.session)) return null;
   if (stored.ownCid && s.cidLength !== stored.ownCid.length) return null; // CID length changed

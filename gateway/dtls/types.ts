@@ -60,7 +60,11 @@ export const DEFAULT_TIMING: DtlsTiming = {
 
 export type Phase = "handshake" | "established" | "closed";
 
-export type FlightEntry = { kind: "ccs" } | { kind: "handshake"; epoch: number; message: Uint8Array };
+export type FlightEntry = { kind: "ccs" } | {
+  kind: "handshake";
+  epoch: number;
+  message: Uint8Array;
+};
 
 /** A message being reassembled from fragments (RFC 6347 §4.2.3). */
 export interface PartialMessage {

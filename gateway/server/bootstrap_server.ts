@@ -38,8 +38,11 @@ export interface BootstrapServerOptions {
   configs: BootstrapConfigStore;
   security: SecurityStore;
   events: EventBus;
-  /** The endpoint bound to a peer's DTLS bootstrap identity, if it authenticated (issue 8). */
-  authenticatedEndpoint?: (peer: string) => string | undefined;
+  /**
+   * The endpoint bound to a peer's DTLS bootstrap identity (issue 8): undefined for NoSec peers,
+   * null for a peer authenticated with LwM2M-server credentials (they may not bootstrap).
+   */
+  authenticatedEndpoint?: (peer: string) => string | null | undefined;
   /** How long each step may wait for the client (default: the CoAP engine's default). */
   stepTimeoutMs?: number;
   clock?: () => number;
@@ -103,6 +106,9 @@ export class BootstrapServer {
     }
     const params = new Map(queryPairs(uriQuery(request)));
     const authenticated = this.#o.authenticatedEndpoint?.(peer);
+    if (authenticated === null) {
+      return refuse(COAP_400_BAD_REQUEST, "these DTLS credentials are not for bootstrap");
+    }
     const endpoint = params.get("ep") ?? authenticated;
     if (!endpoint) return refuse(COAP_400_BAD_REQUEST, "ep is required");
     if (authenticated !== undefined && endpoint !== authenticated) {

@@ -3,6 +3,8 @@
  * to the CoAP engine, the Store and the event bus. Public API: registrations, `perform` for every
  * Device Management / Information Reporting operation (with content-format fallback and queue
  * mode), observations that are re-issued after each Register and survive restarts, and Send.
+ * With several nodes on one Redis (issue 10, `options.cluster`), operations run on the node that
+ * holds the device's session, and cluster_sync.ts keeps this node's registry a mirror of the store.
  */
 
 import type { Codec } from "../../codec-wasm/mod.ts";
@@ -24,6 +26,8 @@ import * as registry from "../lwm2m/registry.ts";
 import { NAMESPACES, type Store } from "../store/store.ts";
 import { SortedKeys } from "../store/sorted_keys.ts";
 import type { EventBus } from "./events.ts";
+import type { ServerCluster } from "./cluster_hooks.ts";
+import { adoptDevice, expireOnce } from "./cluster_sync.ts";
 import { Observations } from "./observations.ts";
 import { handleRd } from "./registrations.ts";
 import { registrationJson } from "./json.ts";
@@ -47,7 +51,13 @@ export interface Lwm2mServerOptions {
   /** Default time an operation waits for the device. */
   requestTimeoutMs?: number;
   /** The endpoint bound to the DTLS identity of a peer, if the peer authenticated (issue 8). */
-  authenticatedEndpoint?: (peer: string) => string | undefined;
+  /**
+   * The endpoint bound to the DTLS identity of a peer (issue 8): undefined for NoSec peers, null
+   * for a peer authenticated with credentials of another role (a bootstrap PSK may not register).
+   */
+  authenticatedEndpoint?: (peer: string) => string | null | undefined;
+  /** Several nodes on one store (issue 10); absent on a single node. */
+  cluster?: ServerCluster;
   log?: (level: "info" | "warn" | "debug", message: string) => void;
 }
 
@@ -111,7 +121,7 @@ export class Lwm2mServer {
     return (this.options.newRegistrationId ?? randomId)();
   }
 
-  authenticatedEndpoint(peer: string): string | undefined {
+  authenticatedEndpoint(peer: string): string | null | undefined {
     return this.options.authenticatedEndpoint?.(peer);
   }
 
@@ -119,21 +129,55 @@ export class Lwm2mServer {
     return this.authenticatedEndpoint(peer) !== undefined;
   }
 
-  /** Loads registrations, observations and queued requests from the store (restart). */
+  /**
+   * Loads registrations, observations and queued requests from the store (restart). A cluster
+   * node owns no device yet: it adopts a device's queued requests when it serves its Register or
+   * Update (their expiry timers would otherwise run on every node).
+   */
   async start(): Promise<void> {
     const now = this.now();
+    const cluster = this.options.cluster;
     for (const { value } of await this.options.store.list<Registration>(NAMESPACES.registration)) {
       if (registry.expiresAtMs(value) + this.registry.expiryGraceMs <= now) {
-        await this.unpersist(value.endpoint);
-        this.events.emit("expired", value.endpoint, { registrationId: value.registrationId });
+        if (cluster) {
+          if (await cluster.claimExpiry(value)) await this.#expireStored(value);
+          continue;
+        }
+        await this.#expireStored(value);
         continue;
       }
-      registry.restore(this.registry, value);
-      this.#names.insert(value.endpoint);
+      this.restoreRegistration(value);
     }
     await this.observations.load();
-    await this.queue.load();
+    if (!cluster) await this.queue.load();
     this.#arm();
+  }
+
+  async #expireStored(r: Registration): Promise<void> {
+    await this.unpersist(r.endpoint);
+    this.options.cluster?.forgetDevice(r.endpoint);
+    this.events.emit("expired", r.endpoint, { registrationId: r.registrationId });
+  }
+
+  /** Puts a registration read from the store into the registry (replacing this endpoint's). */
+  restoreRegistration(r: Registration): void {
+    registry.remove(this.registry, r.endpoint);
+    registry.restore(this.registry, r);
+    this.#names.insert(r.endpoint);
+    this.#arm();
+  }
+
+  /** Drops a registration removed elsewhere (another node), without events. */
+  removeQuietly(endpoint: string): void {
+    registry.remove(this.registry, endpoint);
+    this.#names.delete(endpoint);
+    this.releaseDevice(endpoint);
+  }
+
+  /** Another node now holds the device's session: forget the local CoAP side of it. */
+  releaseDevice(endpoint: string): void {
+    this.observations.dropDeviceSide(endpoint);
+    this.queue.dropEndpoint(endpoint);
   }
 
   async close(): Promise<void> {
@@ -201,6 +245,13 @@ export class Lwm2mServer {
       replaced,
     });
     this.#arm();
+    if (this.options.cluster) {
+      adoptDevice(this, r.endpoint, false).then(() => {
+        this.observations.reissue(r.endpoint);
+        this.queue.flush(r.endpoint);
+      }, (e) => this.log("warn", `adopting ${r.endpoint}: ${e}`));
+      return;
+    }
     this.observations.reissue(r.endpoint);
     this.queue.flush(r.endpoint);
   }
@@ -210,11 +261,17 @@ export class Lwm2mServer {
       registration: registrationJson(r, this.isSleeping(r.endpoint)),
     });
     this.touch(r.endpoint);
-    if (wasSleeping && !this.isSleeping(r.endpoint)) this.queue.flush(r.endpoint);
+    if (this.options.cluster) {
+      adoptDevice(this, r.endpoint, true).then(
+        () => this.queue.flush(r.endpoint),
+        (e) => this.log("warn", `adopting ${r.endpoint}: ${e}`),
+      );
+    } else if (wasSleeping && !this.isSleeping(r.endpoint)) this.queue.flush(r.endpoint);
     this.#arm();
   }
 
   onRemoved(r: Registration, type: "deregistered" | "expired"): void {
+    this.options.cluster?.forgetDevice(r.endpoint);
     this.#names.delete(r.endpoint);
     this.events.emit(type, r.endpoint, { registrationId: r.registrationId });
     this.observations.dropDeviceSide(r.endpoint);
@@ -244,6 +301,25 @@ export class Lwm2mServer {
    * queued (result `queued`; the outcome follows as a requestCompleted/requestExpired event).
    */
   async perform(
+    endpoint: string,
+    op: Operation,
+    options: PerformOptions = {},
+  ): Promise<Lwm2mResult> {
+    if (!this.get(endpoint)) return { kind: "notRegistered" };
+    const forwarded = await this.options.cluster?.forward(
+      { kind: "perform", endpoint, op, options },
+      this.timeoutOf(options),
+    );
+    return forwarded ?? await this.performHere(endpoint, op, options);
+  }
+
+  /** How long an operation may take (the cluster adds a margin when forwarding). */
+  timeoutOf(options: { timeoutMs?: number }): number {
+    return options.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** perform() on this node (the owner), also for requests forwarded by other nodes. */
+  async performHere(
     endpoint: string,
     op: Operation,
     options: PerformOptions = {},
@@ -337,11 +413,16 @@ export class Lwm2mServer {
   }
 
   #tick(): void {
+    const cluster = this.options.cluster;
     for (const e of registry.tick(this.registry, this.now())) {
-      if (e.type === "expired") {
+      if (e.type === "expired" && cluster) {
+        expireOnce(this, cluster, e.registration).catch((err) =>
+          this.log("warn", `expiry: ${err}`)
+        );
+      } else if (e.type === "expired") {
         this.unpersist(e.endpoint).catch((err) => this.log("warn", `store: ${err}`));
         this.onRemoved(e.registration, "expired");
-      } else this.events.emit(e.type, e.endpoint, {});
+      } else if (!cluster || cluster.isLocal(e.endpoint)) this.events.emit(e.type, e.endpoint, {});
     }
     this.#arm();
   }

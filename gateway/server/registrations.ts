@@ -71,7 +71,11 @@ async function register(
   peer: string,
   request: CoapMessage,
 ): Promise<HandlerResponse> {
-  const params = parseRegisterQuery(uriQuery(request), server.authenticatedEndpoint(peer));
+  const authenticated = server.authenticatedEndpoint(peer);
+  if (authenticated === null) {
+    return error({ coapCode: 128, message: "these DTLS credentials are not for the LwM2M server" });
+  }
+  const params = parseRegisterQuery(uriQuery(request), authenticated);
   if (isRegistrationError(params)) return error(params);
   const objects = objectList(request) ?? { rootPath: "/", objectLinks: [], supportedFormats: [] };
   if (isRegistrationError(objects)) return error(objects);

@@ -230,7 +230,11 @@ export async function startDtlsTransport(options: DtlsTransportOptions): Promise
         case "addressChanged": {
           const conn = core.bySession.get(e.session);
           if (conn) persist(e.session, conn.reservedUpTo, false);
-          options.onEvent?.({ kind: "addressChanged", peer: peerOf(e.session), address: e.address });
+          options.onEvent?.({
+            kind: "addressChanged",
+            peer: peerOf(e.session),
+            address: e.address,
+          });
           break;
         }
         case "reserve":

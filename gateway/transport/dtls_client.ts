@@ -39,7 +39,9 @@ export interface DtlsClientOptions {
   /** A session to resume on the first handshake. */
   resume?: ResumableSession | null;
   onError?: (error: unknown) => void;
-  onEvent?: (event: { kind: "established" | "closed" | "failed"; reason?: string; resumed?: boolean }) => void;
+  onEvent?: (
+    event: { kind: "established" | "closed" | "failed"; reason?: string; resumed?: boolean },
+  ) => void;
 }
 
 export interface DtlsClientTransport extends DatagramTransport {
@@ -90,15 +92,19 @@ export function dtlsClientTransport(
   }
 
   function newClient(): DtlsClient {
-    const c = createDtlsClient({
-      identity,
-      psk,
-      random,
-      cid: options.cid ?? false,
-      suites: options.suites,
-      timing: options.timing,
-      resume: lastSession,
-    }, serverPeer, clock());
+    const c = createDtlsClient(
+      {
+        identity,
+        psk,
+        random,
+        cid: options.cid ?? false,
+        suites: options.suites,
+        timing: options.timing,
+        resume: lastSession,
+      },
+      serverPeer,
+      clock(),
+    );
     client = c;
     run(clientConnect(c, clock()));
     return c;

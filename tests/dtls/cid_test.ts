@@ -8,7 +8,18 @@
 import assert from "node:assert/strict";
 import { parseRecords } from "../../gateway/dtls/record.ts";
 import { serverReceive } from "../../gateway/dtls/server.ts";
-import { bytes, clientSends, connect, delivered, makeClient, makeServer, pair, pump, route, serverSends } from "./harness.ts";
+import {
+  bytes,
+  clientSends,
+  connect,
+  delivered,
+  makeClient,
+  makeServer,
+  pair,
+  pump,
+  route,
+  serverSends,
+} from "./harness.ts";
 
 Deno.test("CID is negotiated and client records use the tls12_cid type", () => {
   const p = pair(makeServer(), makeClient({ cid: true }));
@@ -30,9 +41,11 @@ Deno.test("a client that moves keeps its session: routed by CID, address updated
   clientSends(p, bytes("from the new address"));
   pump(p, 1);
   assert.deepEqual(delivered(p.serverEffects), ["from the new address"]);
-  assert.ok(p.serverEffects.some((x) =>
-    x.kind === "addressChanged" && x.session === e.session && x.address === "192.0.2.50:61000"
-  ));
+  assert.ok(
+    p.serverEffects.some((x) =>
+      x.kind === "addressChanged" && x.session === e.session && x.address === "192.0.2.50:61000"
+    ),
+  );
   assert.equal(p.server.stats.handshakesCompleted, 1, "no new handshake");
   const sends: string[] = [];
   for (const x of serverSendsCapture(p, e.session)) sends.push(x);

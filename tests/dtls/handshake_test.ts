@@ -7,7 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { clientClose, clientConnect, clientSession, createDtlsClient } from "../../gateway/dtls/client.ts";
+import {
+  clientClose,
+  clientConnect,
+  clientSession,
+  createDtlsClient,
+} from "../../gateway/dtls/client.ts";
 import { clientSend } from "../../gateway/dtls/client.ts";
 import {
   TLS_PSK_WITH_AES_128_CBC_SHA256,
@@ -67,7 +72,10 @@ Deno.test("a full handshake starts with a HelloVerifyRequest and carries data bo
 });
 
 Deno.test("TLS_PSK_WITH_AES_128_CBC_SHA256 works when it is all the client offers", () => {
-  const p = pair(makeServer(), makeClient({ suites: [TLS_PSK_WITH_AES_128_CBC_SHA256], ems: false }));
+  const p = pair(
+    makeServer(),
+    makeClient({ suites: [TLS_PSK_WITH_AES_128_CBC_SHA256], ems: false }),
+  );
   connect(p);
   assert.equal(p.client.conn.suite, TLS_PSK_WITH_AES_128_CBC_SHA256);
   assert.equal(p.client.conn.ems, false);
@@ -125,7 +133,10 @@ Deno.test("a lost final flight is repeated when the client repeats its Finished 
 });
 
 Deno.test("a handshake whose peer stays silent is abandoned after the retransmissions", () => {
-  const p = pair(makeServer({ timing: { maxRetransmits: 2 } }), makeClient({ timing: { maxRetransmits: 2 } }));
+  const p = pair(
+    makeServer({ timing: { maxRetransmits: 2 } }),
+    makeClient({ timing: { maxRetransmits: 2 } }),
+  );
   route(p, "client", clientConnect(p.client, 0));
   p.wire.length = 0;
   // Timers double: 1 s, then 2 s, then the handshake is given up after the second repeat.
@@ -146,7 +157,11 @@ Deno.test("a session is resumed with an abbreviated handshake and keeps its id",
   connect(first);
   const session = sessionOf(first);
   const saved = clientSession(first.client)!;
-  const again = pair(server, makeClient({ resume: saved, random: seededRandom(99) }), "10.0.0.9:1234");
+  const again = pair(
+    server,
+    makeClient({ resume: saved, random: seededRandom(99) }),
+    "10.0.0.9:1234",
+  );
   connect(again, 5);
   assert.equal(again.client.conn.phase, "established");
   assert.equal(again.client.resumed, true);
@@ -163,7 +178,12 @@ Deno.test("a session is resumed with an abbreviated handshake and keeps its id",
 
 Deno.test("resumption is refused (full handshake) once the identity's key changed", () => {
   let key = KEY;
-  const server = makeServer({ psk: (id) => new TextDecoder().decode(id) === "dev1" ? { key, endpoint: "ep1", role: "server" } : undefined });
+  const server = makeServer({
+    psk: (id) =>
+      new TextDecoder().decode(id) === "dev1"
+        ? { key, endpoint: "ep1", role: "server" }
+        : undefined,
+  });
   const first = pair(server, makeClient());
   connect(first);
   const saved = clientSession(first.client)!;
@@ -175,7 +195,10 @@ Deno.test("resumption is refused (full handshake) once the identity's key change
 });
 
 Deno.test("a wrong key fails the handshake with decrypt_error on both sides", () => {
-  const p = pair(makeServer(), makeClient({ psk: Uint8Array.fromHex("00112233445566778899aabbccddeefe") }));
+  const p = pair(
+    makeServer(),
+    makeClient({ psk: Uint8Array.fromHex("00112233445566778899aabbccddeefe") }),
+  );
   connect(p);
   assert.equal(p.client.conn.phase, "closed");
   assert.equal(p.client.endReason, "fatal alert 51 from the peer");
@@ -214,7 +237,11 @@ Deno.test("close_notify ends the session on both sides", () => {
   const session = sessionOf(p);
   route(p, "client", clientClose(p.client, 1));
   pump(p, 1);
-  assert.ok(p.serverEffects.some((e) => e.kind === "closed" && e.session === session && e.reason === "close_notify"));
+  assert.ok(
+    p.serverEffects.some((e) =>
+      e.kind === "closed" && e.session === session && e.reason === "close_notify"
+    ),
+  );
   assert.equal(p.server.bySession.size, 0);
 });
 

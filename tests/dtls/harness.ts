@@ -70,15 +70,23 @@ export function makeServer(config: Partial<DtlsServerConfig> = {}, nowMs = 0): D
 }
 
 export function makeClient(config: Partial<DtlsClientConfig> = {}, nowMs = 0): DtlsClient {
-  return createDtlsClient({
-    identity: bytes("dev1"),
-    psk: KEY,
-    random: seededRandom(2),
-    ...config,
-  }, "server:5684", nowMs);
+  return createDtlsClient(
+    {
+      identity: bytes("dev1"),
+      psk: KEY,
+      random: seededRandom(2),
+      ...config,
+    },
+    "server:5684",
+    nowMs,
+  );
 }
 
-export function pair(server: DtlsServer, client: DtlsClient, clientAddress = "10.0.0.2:40000"): Pair {
+export function pair(
+  server: DtlsServer,
+  client: DtlsClient,
+  clientAddress = "10.0.0.2:40000",
+): Pair {
   return { server, client, wire: [], serverEffects: [], clientEffects: [], clientAddress };
 }
 

@@ -10,7 +10,12 @@ import assert from "node:assert/strict";
 import { fromHex, toHex } from "../../gateway/dtls/bytes.ts";
 import { additionalData, Ccm8Cipher } from "../../gateway/dtls/cipher.ts";
 import { newConn, sealRecord } from "../../gateway/dtls/conn.ts";
-import { createCookieKeys, makeCookie, rotateCookieKeys, verifyCookie } from "../../gateway/dtls/cookie.ts";
+import {
+  createCookieKeys,
+  makeCookie,
+  rotateCookieKeys,
+  verifyCookie,
+} from "../../gateway/dtls/cookie.ts";
 import type { ClientHello } from "../../gateway/dtls/messages.ts";
 import { encodeRecord, joinRecords, parseRecords } from "../../gateway/dtls/record.ts";
 import { createReplayWindow, replayAccept, replayCheck } from "../../gateway/dtls/replay.ts";
@@ -22,7 +27,10 @@ Deno.test("records encode to the 13-byte header and several parse from one datag
     fromHex("aabb"),
   );
   assert.equal(toHex(a), "16fefd0000000102030405" + "0002aabb");
-  const b = encodeRecord({ type: 20, version: 0xfefd, epoch: 0, seq: 2 ** 48 - 1, cid: null }, fromHex("01"));
+  const b = encodeRecord(
+    { type: 20, version: 0xfefd, epoch: 0, seq: 2 ** 48 - 1, cid: null },
+    fromHex("01"),
+  );
   const records = parseRecords(joinRecords([a, b]), 0);
   assert.equal(records.length, 2);
   assert.equal(records[0].seq, 0x0102030405);
@@ -39,7 +47,10 @@ Deno.test("parseRecords keeps the records before a truncated or non-DTLS one", (
   assert.equal(parseRecords(fromHex("1603030000"), 0).length, 0); // TLS, not DTLS
   assert.equal(parseRecords(new Uint8Array(0), 0).length, 0);
   // A CID record when no CID is expected is not parsed.
-  const cid = encodeRecord({ type: 25, version: 0xfefd, epoch: 1, seq: 1, cid: fromHex("01") }, fromHex("aa"));
+  const cid = encodeRecord(
+    { type: 25, version: 0xfefd, epoch: 1, seq: 1, cid: fromHex("01") },
+    fromHex("aa"),
+  );
   assert.equal(parseRecords(cid, 0).length, 0);
   assert.equal(parseRecords(cid, 1).length, 1);
 });
@@ -61,7 +72,11 @@ Deno.test("a tls12_cid record matches the one assembled by hand from RFC 9146", 
   // RFC 9146 §5 additional data: 8 × ff ‖ 25 ‖ cid_length ‖ 25 ‖ version ‖ epoch ‖ seq ‖ cid ‖
   // length of DTLSInnerPlaintext.
   const ad = additionalData({ type: 25, version: 0xfefd, epoch: 1, seq: 5, cid }, 6);
-  assert.equal(toHex(ad), "ffffffffffffffff" + "19" + "06" + "19" + "fefd" + "0001" + "000000000005" + "c1c2c3c4c5c6" + "0006");
+  assert.equal(
+    toHex(ad),
+    "ffffffffffffffff" + "19" + "06" + "19" + "fefd" + "0001" + "000000000005" + "c1c2c3c4c5c6" +
+      "0006",
+  );
   const [parsed] = parseRecords(record, 6);
   assert.deepEqual(parsed.cid, cid);
   const inner = new Ccm8Cipher(key, iv).open(parsed, parsed.fragment)!;

@@ -86,7 +86,10 @@ Deno.test("truncated, tampered and garbage records are dropped without effects o
 
 Deno.test("plaintext alerts cannot end an established session", () => {
   const { p, session } = established();
-  const fatal = encodeRecord({ type: 21, version: 0xfefd, epoch: 0, seq: 99, cid: null }, new Uint8Array([2, 40]));
+  const fatal = encodeRecord(
+    { type: 21, version: 0xfefd, epoch: 0, seq: 99, cid: null },
+    new Uint8Array([2, 40]),
+  );
   serverReceive(p.server, p.clientAddress, fatal, 5);
   assert.equal(p.server.bySession.get(session)?.phase, "established");
 });

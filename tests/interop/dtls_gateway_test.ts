@@ -21,7 +21,9 @@ const CREATED = 65, CHANGED = 68;
 
 function client(port: number, identity: string, cid: boolean) {
   const transport = dtlsClientTransport("127.0.0.1", port, { identity, key: PSK, cid });
-  const engine = new CoapEngine(codec, transport, { params: { ackTimeoutMs: 500, maxRetransmit: 2 } });
+  const engine = new CoapEngine(codec, transport, {
+    params: { ackTimeoutMs: 500, maxRetransmit: 2 },
+  });
   const peer = `127.0.0.1:${port}`;
   return { transport, engine, peer };
 }
@@ -89,7 +91,9 @@ Deno.test("a HelloVerifyRequest flood from 300 source ports leaves no handshake 
     const core = gateway.dtls!.core;
     for (const [i, s] of sockets.entries()) {
       // In bursts of 25 the kernel's receive buffer does not drop any.
-      if (i % 25 === 0) await waitFor(() => core.stats.helloVerifyRequests >= i, `${i} HVRs`, 10_000);
+      if (i % 25 === 0) {
+        await waitFor(() => core.stats.helloVerifyRequests >= i, `${i} HVRs`, 10_000);
+      }
       const hello = encodeClientHello({
         version: 0xfefd,
         random: crypto.getRandomValues(new Uint8Array(32)),
@@ -99,7 +103,13 @@ Deno.test("a HelloVerifyRequest flood from 300 source ports leaves no handshake 
         compression: new Uint8Array([0]),
         extensions: [],
       });
-      await s.send(encodeRecord({ type: 22, version: 0xfefd, epoch: 0, seq: i, cid: null }, encodeHandshake(1, 0, hello)), to);
+      await s.send(
+        encodeRecord(
+          { type: 22, version: 0xfefd, epoch: 0, seq: i, cid: null },
+          encodeHandshake(1, 0, hello),
+        ),
+        to,
+      );
     }
     await waitFor(() => core.stats.helloVerifyRequests >= 300, "300 HelloVerifyRequests", 10_000);
     const [reply] = await sockets[299].receive();
@@ -191,5 +201,32 @@ Deno.test("a gateway restart keeps DTLS sessions: no handshake after a crash, re
     await c.engine.close();
     await gw.stop("SIGTERM");
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a bootstrap PSK may not Register, and a server PSK may not bootstrap (roles kept apart)", async () => {
+  const { gateway } = await coapsGateway([
+    { endpoint: "bs-only", identity: "bs-only-id", role: "bootstrap" },
+    { endpoint: "srv-only", identity: "srv-only-id", role: "server" },
+  ]);
+  const bs = client(gateway.coapsPort!, "bs-only-id", false);
+  const srv = client(gateway.coapsPort!, "srv-only-id", false);
+  try {
+    const refused = await request(bs, registerRequest("bs-only"));
+    assert.equal(refused.code, 128, "4.00 for a Register over a bootstrap session");
+    assert.equal(gateway.server!.get("bs-only"), undefined);
+    const te = new TextEncoder();
+    const bootstrap = await request(srv, {
+      code: 2,
+      options: [{ number: 11, value: te.encode("bs") }, {
+        number: 15,
+        value: te.encode("ep=srv-only"),
+      }],
+    });
+    assert.equal(bootstrap.code, 128, "4.00 for a Bootstrap-Request over a server session");
+  } finally {
+    await bs.engine.close();
+    await srv.engine.close();
+    await gateway.stop();
   }
 });

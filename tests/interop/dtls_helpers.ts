@@ -26,7 +26,12 @@ export interface Credential {
 /** A gateway with NoSec off, coaps on a free port, a memory store unless `store` is given. */
 export async function coapsGateway(
   credentials: Credential[],
-  options: { store?: string; coap?: boolean; logLevel?: "debug" | "warn"; gateway?: GatewayOptions } = {},
+  options: {
+    store?: string;
+    coap?: boolean;
+    logLevel?: "debug" | "warn";
+    gateway?: GatewayOptions;
+  } = {},
 ): Promise<{ gateway: Gateway; events: GatewayEvent[]; dtlsEvents: DtlsTransportEvent[] }> {
   const dtlsEvents: DtlsTransportEvent[] = [];
   const parsed = parseConfig([

@@ -19,7 +19,14 @@ const te = new TextEncoder();
 async function withServer(fn: (coapsPort: number) => Promise<void>): Promise<void> {
   let port = freeUdpPort();
   if (port === 65535) port = freeUdpPort();
-  const server = background(SERVER, ["-A", "127.0.0.1", "-p", String(port), "-k", "libcoap-psk-01"]);
+  const server = background(SERVER, [
+    "-A",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-k",
+    "libcoap-psk-01",
+  ]);
   try {
     await sleep(400); // bounded start-up wait: the server binds both ports at once
     await fn(port + 1);

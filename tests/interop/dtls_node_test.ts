@@ -21,7 +21,14 @@ async function ready(): Promise<string | null> {
     return null;
   } catch { /* not installed yet */ }
   if (findBinary("npm") === null) return "npm is not on PATH";
-  const r = await run("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--omit=optional"], 120_000);
+  const r = await run("npm", [
+    "install",
+    "--prefix",
+    dir,
+    "--no-audit",
+    "--no-fund",
+    "--omit=optional",
+  ], 120_000);
   return r.code === 0 ? null : `npm install failed: ${r.stderr.slice(0, 300)}`;
 }
 
@@ -34,7 +41,10 @@ for (const suite of ["TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_CBC_SHA
     name: `node-dtls-client registers over coaps with ${suite}`,
     ignore: why !== null,
     async fn() {
-      const { gateway, dtlsEvents } = await coapsGateway([{ endpoint: "node-1", identity: "node-id" }]);
+      const { gateway, dtlsEvents } = await coapsGateway([{
+        endpoint: "node-1",
+        identity: "node-id",
+      }]);
       try {
         const register = codec.encodeCoap({
           type: 0,
