@@ -23,6 +23,7 @@ import { EventBus } from "./server/events.ts";
 import { FirmwareService, type FirmwareServiceOptions } from "./server/firmware.ts";
 import { Lwm2mServer, type Lwm2mServerOptions } from "./server/lwm2m_server.ts";
 import { openStore } from "./store/open.ts";
+import { type ClusterOptions, joinCluster } from "./cluster/mod.ts";
 import type { Store } from "./store/store.ts";
 import { type DatagramTransport, udpTransport } from "./transport/datagram.ts";
 import { pullBaseUri } from "./pull_uri.ts";
@@ -32,6 +33,8 @@ import { muxTransports } from "./transport/mux.ts";
 import { loadSecurityFile } from "./security_file.ts";
 
 export interface GatewayOptions {
+  /** Cluster timing with a Redis store (issue 10; tests shorten it). */
+  cluster?: Omit<ClusterOptions, "log">;
   /** DTLS transport settings (tests shorten timers or limits; issue 8). */
   dtls?: Partial<DtlsTransportOptions>;
   /** CoAP transmission parameters (tests shorten them). */
@@ -175,10 +178,20 @@ export async function startGateway(
     for (const e of loaded.errors) log.warn(`--objects ${e.file}: ${e.message}`);
     log.info(`loaded ${loaded.models.length} object models from ${config.objectsDir}`);
   }
-  const store = await openStore(config.store);
+  const opened = await openStore(config.store, { onError: (e) => log.warn(`store: ${e.message}`) });
   const events = new EventBus(Date.now, (e) => log.error(`event listener failed: ${e}`));
+  // With Redis, this node joins the others on it (gateway/cluster); `store` announces changes.
+  const cluster = await joinCluster(opened, events, {
+    ...options.cluster,
+    log: (level, message) => log[level](message),
+  }).catch(async (e) => {
+    await opened.close();
+    throw e;
+  });
+  const store = cluster?.store ?? opened;
   const security = new SecurityStore(store);
   await security.ready();
+  cluster?.follow("security", (key) => security.applyRemote(key), () => security.reload());
   if (config.securityFile) {
     const count = await loadSecurityFile(config.securityFile, security).catch(async (e) => {
       await store.close();
@@ -228,9 +241,11 @@ export async function startGateway(
       ...options.server,
       // A DTLS peer may only register or bootstrap as the endpoint its PSK identity is bound to.
       authenticatedEndpoint: (peer) => endpointFor(peer, "server"),
+      cluster: cluster ?? undefined,
       log: (level, message) => log[level](message),
     });
     await server.start();
+    cluster?.attach(server);
     // The Bootstrap server shares the CoAP port: /bs is distinct from /rd (issue 7).
     new BootstrapServer(engine, {
       codec,
@@ -289,6 +304,7 @@ export async function startGateway(
       firmware.close();
       await server?.close();
       await engine?.close();
+      await cluster?.close();
       eventStreams.close(); // ends the SSE/WebSocket streams so the HTTP server can drain
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));

@@ -33,7 +33,10 @@ export function aclEnforced(store: ObjectStore): boolean {
 /** The ACL instance id governing /o/i (i = OBJECT_LEVEL for the object level), if any. */
 export function aclInstanceFor(store: ObjectStore, o: number, i: number): number | undefined {
   for (const x of store.instanceIds(ACL_OBJECT)) {
-    if (store.get(ACL_OBJECT, x, RES_OBJECT_ID) === o && store.get(ACL_OBJECT, x, RES_INSTANCE_ID) === i) {
+    if (
+      store.get(ACL_OBJECT, x, RES_OBJECT_ID) === o &&
+      store.get(ACL_OBJECT, x, RES_INSTANCE_ID) === i
+    ) {
       return x;
     }
   }
@@ -49,7 +52,9 @@ export function rightsOn(store: ObjectStore, ssid: number, o: number, i: number)
     const own = acl.get(ssid);
     if (typeof own === "number") return own;
     const fallback = acl.get(0);
-    if (typeof fallback === "number" && store.get(ACL_OBJECT, x, RES_OWNER) !== ssid) return fallback;
+    if (typeof fallback === "number" && store.get(ACL_OBJECT, x, RES_OWNER) !== ssid) {
+      return fallback;
+    }
   }
   return store.get(ACL_OBJECT, x, RES_OWNER) === ssid ? OWNER_RIGHTS : 0;
 }

@@ -28,7 +28,13 @@ export type AttributeChange = Partial<Record<AttributeName, number | null>>;
 
 /** Attributes set only on a resource or resource instance (§4.1 "Set at"). */
 const RESOURCE_LEVEL_ONLY: ReadonlySet<AttributeName> = new Set(["gt", "lt", "st", "edge"]);
-const INTEGER_ATTRS: ReadonlySet<AttributeName> = new Set(["pmin", "pmax", "epmin", "epmax", "hqmax"]);
+const INTEGER_ATTRS: ReadonlySet<AttributeName> = new Set([
+  "pmin",
+  "pmax",
+  "epmin",
+  "epmax",
+  "hqmax",
+]);
 const FLAG_ATTRS: ReadonlySet<AttributeName> = new Set(["edge", "con"]);
 
 export type AttributeResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -51,7 +57,9 @@ export function parseAttributeQuery(query: readonly string[]): AttributeResult<A
     }
     const text = item.slice(eq + 1);
     if (INTEGER_ATTRS.has(name)) {
-      if (!/^\d{1,10}$/.test(text)) return fail(`${name} must be a non-negative integer, got ${text}`);
+      if (!/^\d{1,10}$/.test(text)) {
+        return fail(`${name} must be a non-negative integer, got ${text}`);
+      }
       out[name] = Number(text);
     } else if (FLAG_ATTRS.has(name)) {
       if (text !== "0" && text !== "1") return fail(`${name} must be 0 or 1, got ${text}`);
@@ -147,6 +155,8 @@ export function effectiveAttributes(
 export function attributeParams(attrs: NotificationAttributes | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!attrs) return out;
-  for (const name of ATTRIBUTE_NAMES) if (attrs[name] !== undefined) out[name] = String(attrs[name]);
+  for (const name of ATTRIBUTE_NAMES) {
+    if (attrs[name] !== undefined) out[name] = String(attrs[name]);
+  }
   return out;
 }

@@ -46,7 +46,9 @@ function deleteInstance(store: ObjectStore, o: number, i: number): void {
   if (o === 0 && isBootstrapAccount(store, i)) return;
   if (o === 0) {
     const ssid = store.get(0, i, 10);
-    for (const s of store.instanceIds(1)) if (store.get(1, s, 0) === ssid) store.deleteInstance(1, s);
+    for (const s of store.instanceIds(1)) {
+      if (store.get(1, s, 0) === ssid) store.deleteInstance(1, s);
+    }
   }
   store.deleteInstance(o, i);
 }
@@ -67,7 +69,11 @@ export function bootstrapDelete(store: ObjectStore, ids: readonly number[]): Cli
 }
 
 /** Bootstrap-Discover of `/` or `/O` (§1.5). */
-export function bootstrapDiscover(store: ObjectStore, ids: readonly number[], lwm2mVersion: string): ClientResponse {
+export function bootstrapDiscover(
+  store: ObjectStore,
+  ids: readonly number[],
+  lwm2mVersion: string,
+): ClientResponse {
   if (ids.length > 1) return errorResponse(COAP_400_BAD_REQUEST);
   if (ids.length === 1 && !store.definitions.has(ids[0])) return errorResponse(COAP_404_NOT_FOUND);
   const links: Link[] = [];
@@ -78,7 +84,9 @@ export function bootstrapDiscover(store: ObjectStore, ids: readonly number[], lw
     const version = store.definitions.get(o)!.model.version;
     const instances = store.instanceIds(o);
     const ver: Record<string, string> = version !== "1.0" ? { ver: version } : {};
-    if (instances.length === 0 || Object.keys(ver).length) links.push({ uri: `/${o}`, params: ver });
+    if (instances.length === 0 || Object.keys(ver).length) {
+      links.push({ uri: `/${o}`, params: ver });
+    }
     for (const i of instances) {
       const params: Record<string, string> = {};
       if (o === 0 && !isBootstrapAccount(store, i)) {
@@ -108,7 +116,11 @@ export function bootstrapDiscover(store: ObjectStore, ids: readonly number[], lw
 export function finishProblem(store: ObjectStore): string | null {
   const servers = store.instanceIds(1);
   if (servers.length === 0) return "no LwM2M Server account";
-  const ssids = new Set(store.instanceIds(0).filter((i) => !isBootstrapAccount(store, i)).map((i) => store.get(0, i, 10)));
+  const ssids = new Set(
+    store.instanceIds(0).filter((i) => !isBootstrapAccount(store, i)).map((i) =>
+      store.get(0, i, 10)
+    ),
+  );
   for (const s of servers) {
     const ssid = store.get(1, s, 0);
     if (!ssids.has(ssid)) return `Server /1/${s} (ssid ${ssid}) has no Security instance`;
@@ -144,9 +156,13 @@ export function routeBootstrapRequest(
     case DELETE:
       return { response: bootstrapDelete(ctx.store, ids) };
     case GET:
-      if (accept === CONTENT_FORMAT_LINK) return { response: bootstrapDiscover(ctx.store, ids, lwm2mVersion) };
+      if (accept === CONTENT_FORMAT_LINK) {
+        return { response: bootstrapDiscover(ctx.store, ids, lwm2mVersion) };
+      }
       if (ids.length === 0 || ids.length > 2 || (ids[0] !== 1 && ids[0] !== 2)) {
-        return { response: errorResponse(COAP_405_METHOD_NOT_ALLOWED, "Bootstrap-Read covers /1 and /2") };
+        return {
+          response: errorResponse(COAP_405_METHOD_NOT_ALLOWED, "Bootstrap-Read covers /1 and /2"),
+        };
       }
       return { response: readTarget(ctx, ids, accept ?? 11542).response };
     default:

@@ -8,103 +8,58 @@
  * sleeps in queue mode, and offers a local API to read, write and add objects.
  */
 
-import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import type { CoapMessage } from "../../codec-wasm/types.ts";
-import { encodeUint } from "../../codec-wasm/values.ts";
-import { tokenKey, uriOptions } from "../coap/wire.ts";
+import { tokenKey } from "../coap/wire.ts";
 import type { HandlerResponse, IncomingRequest } from "../coap_engine.ts";
 import type { OutgoingResponse } from "../coap/state.ts";
-import { CONTENT_FORMAT_SENML_CBOR, CONTENT_FORMAT_TLV, encodeContent } from "../lwm2m/content/mod.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { AttributeTable } from "./attributes.ts";
 import { routeBootstrapRequest } from "./bootstrap_ops.ts";
-import { type ClientResponse, COAP_401_UNAUTHORIZED, errorResponse, POST } from "./codes.ts";
-import type { DefinitionSet, ObjectDefinition, ResourceValue } from "./definitions.ts";
-import { compositeValues } from "./dm_read.ts";
+import { type ClientResponse, COAP_401_UNAUTHORIZED, errorResponse } from "./codes.ts";
+import type { ObjectDefinition, ResourceValue } from "./definitions.ts";
 import { routeDmRequest } from "./dm_router.ts";
 import { type DmContext, handlerContext, readResource } from "./dm_values.ts";
 import type { DownloadDeps } from "./downloader.ts";
-import { type FactoryConfig, factoryInstances, type InstanceSpec } from "./factory.ts";
+import type { InstanceSpec } from "./factory.ts";
 import { FirmwareController } from "./firmware_object.ts";
 import { defaultPackageCheck, type FirmwareOptions } from "./firmware_machine.ts";
 import { ADVERTISED_FORMATS } from "./formats.ts";
 import type { ClientHost, ClientLink, HostedClient } from "./host.ts";
 import { ClientObservations, type ObservationHost } from "./observations.ts";
-import { parseServerUri } from "./registration_policy.ts";
-import { type RegistrationEventType, type RegistrationHost, Registrations } from "./registrations.ts";
+import {
+  type RegistrationEventType,
+  type RegistrationHost,
+  Registrations,
+} from "./registrations.ts";
 import type { Scheduler, TimerHandle } from "./scheduler.ts";
-import { decodeSmartcard } from "./smartcard.ts";
 import { standardDefinitions } from "./std_objects.ts";
 import { ObjectStore } from "./store.ts";
+import { bootstrapAccount, type BootstrapHost, Bootstrapper } from "./client_bootstrap.ts";
+import { buildStore, snapshotBootstrapped } from "./client_objects.ts";
+import { type SendOptions, sendValues } from "./client_send.ts";
+import type { ClientEventType, Lwm2mClientOptions, SendResult } from "./client_options.ts";
 
-export type ClientEventType =
-  | RegistrationEventType
-  | "bootstrapStarted"
-  | "bootstrapFinished"
-  | "bootstrapFailed"
-  | "rebooting"
-  | "sleeping"
-  | "awake"
-  | "smartcardError";
+export type {
+  ClientEvent,
+  ClientEventType,
+  Lwm2mClientOptions,
+  SendResult,
+} from "./client_options.ts";
 
-export interface ClientEvent {
-  type: ClientEventType;
-  endpoint: string;
-  ssid?: number;
-  detail?: string;
-}
-
-export interface Lwm2mClientOptions {
-  endpoint: string;
-  /** Factory bootstrap: Security/Server instances and values (factory.ts). */
-  factory?: FactoryConfig;
-  /** Smartcard bootstrap file (smartcard.ts), read at every start. */
-  smartcardFile?: string;
-  /** Supported objects (shared between clients); default: standardDefinitions(). */
-  definitions?: DefinitionSet;
-  /** The device's own instances, created at every start after the factory data. */
-  objects?: readonly InstanceSpec[] | ((endpoint: string) => readonly InstanceSpec[]);
-  /** Enabler version sent in Register (default "1.1"). */
-  lwm2mVersion?: string;
-  /** Queue mode: how long the client stays awake after its last exchange (default 93 s). */
-  queueAwakeMs?: number;
-  /** Timeout of Register/Update/Send (default: the engine's, 93 s). */
-  requestTimeoutMs?: number;
-  /** EXCHANGE_LIFETIME wait for Bootstrap-Finish (default 247 s). */
-  bootstrapTimeoutMs?: number;
-  /** Wait before bootstrapping again after a failure (default 60 s, doubling to 1 h). */
-  bootstrapRetryMs?: number;
-  /** Downtime of a Reboot (default 1 s). */
-  rebootDelayMs?: number;
-  firmware?: Partial<FirmwareOptions> & { updateDurationMs?: number; downloadTimeoutMs?: number };
-  /** Installs a firmware image; default: accept it and report its version in /3/0/3. */
-  applyFirmware?: (image: Uint8Array, version: string) => Promise<boolean>;
-  /** Content formats advertised in Register (ct=). */
-  formats?: readonly number[];
-  onEvent?: (event: ClientEvent) => void;
-}
-
-export type SendResult = { ok: true; code: number } | { ok: false; reason: string; code?: number };
-
-
-/** Object ids a Bootstrap-Server configures; they are kept ("flash") across reboots. */
-const BOOTSTRAPPED_OBJECTS = [0, 1, 2];
-
-export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationHost {
+export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationHost, BootstrapHost {
   readonly endpoint: string;
   readonly host: ClientHost;
   readonly options: Lwm2mClientOptions;
   readonly scheduler: Scheduler;
   store: ObjectStore;
-  readonly observations: ClientObservations;
+  #observations: ClientObservations | null = null;
   readonly registrations: Registrations;
   #link: ClientLink | null = null;
   #attributes: Map<number, AttributeTable> | null = null;
   #flash: InstanceSpec[] | null = null;
   #firmwareVersion: string | null = null;
   #firmware: FirmwareController | null = null;
-  #bootstrap: { peer: string; timer: TimerHandle | null } | null = null;
-  #bootstrapFailures = 0;
+  #bootstrapper: Bootstrapper | null = null;
   #listening = true;
   #awakeUntilMs = 0;
   #sleepTimer: TimerHandle | null = null;
@@ -121,8 +76,12 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     this.endpoint = endpoint ?? options.endpoint;
     this.scheduler = host.scheduler;
     this.store = new ObjectStore(options.definitions ?? standardDefinitions());
-    this.observations = new ClientObservations(this);
     this.registrations = new Registrations(this);
+  }
+
+  /** Observations the servers hold on this client (created on first use). */
+  get observations(): ClientObservations {
+    return this.#observations ??= new ClientObservations(this);
   }
 
   get lwm2mVersion(): string {
@@ -148,7 +107,7 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
   }
 
   registeredAnew(ssid: number): void {
-    this.observations.clear(ssid);
+    this.#observations?.clear(ssid);
   }
 
   registrationEvent(type: RegistrationEventType, ssid: number, detail?: string): void {
@@ -173,7 +132,7 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
   }
 
   get bootstrapPeer(): string | null {
-    return this.#bootstrap?.peer ?? null;
+    return this.#bootstrapper?.peer ?? null;
   }
 
   get running(): boolean {
@@ -190,7 +149,7 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     this.#build();
     this.#listening = true;
     if (this.registrations.described().length > 0) this.registrations.startAll();
-    else if (this.#bootstrapAccount() !== undefined) this.bootstrap("no LwM2M Server account");
+    else if (bootstrapAccount(this.store) !== undefined) this.bootstrap("no LwM2M Server account");
     else this.#event("registrationGaveUp", "no LwM2M Server or Bootstrap-Server account");
   }
 
@@ -207,10 +166,9 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     this.scheduler.cancel(this.#sleepTimer);
     this.#sleepTimer = null;
     this.#listening = true;
-    if (this.#bootstrap) this.scheduler.cancel(this.#bootstrap.timer);
-    this.#bootstrap = null;
+    this.#bootstrapper?.cancel();
     await this.registrations.stopAll(deregister, timeoutMs);
-    this.observations.clear();
+    this.#observations?.clear();
     this.#attributes = null;
   }
 
@@ -241,57 +199,39 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
 
   /** The object instances of a (re)start: factory, flash (bootstrapped), smartcard. */
   #build(): void {
-    const store = new ObjectStore(this.store.definitions);
-    const apply = (specs: readonly InstanceSpec[]) => {
-      for (const s of specs) if (store.definitions.has(s.objectId)) store.createInstance(s.objectId, s.instanceId, s.values);
-    };
-    if (this.options.factory) apply(factoryInstances(this.options.factory, store.definitions.models));
-    const objects = this.options.objects;
-    apply(typeof objects === "function" ? objects(this.endpoint) : objects ?? []);
-    if (this.#flash) {
-      for (const o of BOOTSTRAPPED_OBJECTS) store.deleteObject(o);
-      apply(this.#flash);
-    }
-    const card = this.#readSmartcard(store);
-    if (card) apply(card);
-    // Device /3/0 is mandatory (LwM2M Core Appendix E.4): the endpoint is its serial by default.
-    if (store.definitions.has(3) && !store.hasInstance(3, 0)) store.createInstance(3, 0, [[2, this.endpoint]]);
-    if (this.#firmwareVersion && store.hasInstance(3, 0)) store.set(3, 0, 3, this.#firmwareVersion);
-    if (this.#firmware && store.hasInstance(5, 0)) {
-      store.set(5, 0, 3, this.#firmware.state.state);
-      store.set(5, 0, 5, this.#firmware.state.result);
-    }
-    store.onChange = (o, i, r) => this.#onChange(o, i, r);
-    this.store = store;
-  }
-
-  #readSmartcard(store: ObjectStore): InstanceSpec[] | null {
-    const path = this.options.smartcardFile;
-    if (!path) return null;
-    let bytes: Uint8Array;
-    try {
-      bytes = Deno.readFileSync(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) this.#event("smartcardError", String(e));
-      return null;
-    }
-    try {
-      return decodeSmartcard(bytes, store.definitions.models, this.host.codec);
-    } catch (e) {
-      this.#event("smartcardError", (e as Error).message);
-      return null;
-    }
+    const built = buildStore(this.store.definitions, this.endpoint, this.host.codec, {
+      factory: this.options.factory,
+      objects: this.options.objects,
+      flash: this.#flash,
+      smartcardFile: this.options.smartcardFile,
+      firmwareVersion: this.#firmwareVersion,
+      firmware: this.#firmware?.state ?? null,
+    });
+    if (built.smartcardError) this.#event("smartcardError", built.smartcardError);
+    built.store.onChange = (o, i, r) => this.#onChange(o, i, r);
+    this.store = built.store;
   }
 
   // ---- requests from servers ----
 
-  handleRequest(incoming: IncomingRequest, segments: string[]): HandlerResponse | Promise<HandlerResponse> {
+  handleRequest(
+    incoming: IncomingRequest,
+    segments: string[],
+  ): HandlerResponse | Promise<HandlerResponse> {
     const after: (() => void)[] = [];
     const finish = (r: ClientResponse): HandlerResponse => {
       const own = r.afterSend;
-      return { ...r, afterSend: after.length || own ? () => { own?.(); for (const fn of after) fn(); } : undefined };
+      return {
+        ...r,
+        afterSend: after.length || own
+          ? () => {
+            own?.();
+            for (const fn of after) fn();
+          }
+          : undefined,
+      };
     };
-    if (this.#bootstrap && incoming.peer === this.#bootstrap.peer) {
+    if (this.#bootstrapper?.active && incoming.peer === this.#bootstrapper.peer) {
       const ctx = this.#context(null, (fn) => void after.push(fn));
       const routed = routeBootstrapRequest(ctx, incoming.request, segments, this.lwm2mVersion);
       if (routed.finished) after.push(() => this.#bootstrapFinished());
@@ -303,18 +243,23 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     const ctx = this.#context(account.ssid, (fn) => void after.push(fn));
     const routed = routeDmRequest(ctx, incoming.request, segments, incoming.observe);
     if (routed.observe) {
-      this.observations.expect(observeKey(incoming.peer, incoming.request), account.ssid, routed.observe, routed.observe.values);
+      this.observations.expect(
+        observeKey(incoming.peer, incoming.request),
+        account.ssid,
+        routed.observe,
+        routed.observe.values,
+      );
     }
     const r = routed.response;
     return r instanceof Promise ? r.then(finish) : finish(r);
   }
 
   observerAdded(observerId: number, peer: string, request: CoapMessage): void {
-    this.observations.added(observerId, observeKey(peer, request));
+    this.#observations?.added(observerId, observeKey(peer, request));
   }
 
   observerRemoved(observerId: number): void {
-    this.observations.removed(observerId);
+    this.#observations?.removed(observerId);
   }
 
   #context(ssid: number | null, after: (fn: () => void) => void): DmContext {
@@ -333,7 +278,7 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
       },
       after,
       objectsChanged: () => this.registrations.objectsChanged(),
-      attributesChanged: (s) => this.observations.attributesChanged(s),
+      attributesChanged: (s) => this.#observations?.attributesChanged(s),
     };
   }
 
@@ -349,8 +294,8 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
   }
 
   #onChange(o: number, i: number, r: number | null): void {
-    this.observations.changed(o, i, r);
-    if (!this.#running || this.#bootstrap) return;
+    this.#observations?.changed(o, i, r);
+    if (!this.#running || this.#bootstrapper?.active) return;
     if (o === 1 && (r === 1 || r === 7)) {
       const ssid = this.store.get(1, i, 0);
       if (typeof ssid === "number") this.registrations.update(ssid);
@@ -404,101 +349,49 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     this.bootstrap("Bootstrap-Request Trigger");
   }
 
-  // ---- bootstrap (lwm2m-interfaces.md §1.2) ----
-
-  #bootstrapAccount(): number | undefined {
-    return this.store.instanceIds(0).find((i) => this.store.get(0, i, 1) === true);
-  }
+  // ---- bootstrap (lwm2m-interfaces.md §1.2; client_bootstrap.ts) ----
 
   /** Client-initiated bootstrap with the Bootstrap-Server account. */
-  async bootstrap(reason = "requested"): Promise<void> {
-    if (this.#bootstrap || !this.#link) return;
-    const bs = this.#bootstrapAccount();
-    const uri = bs === undefined ? undefined : this.store.get(0, bs, 0);
-    const parsed = typeof uri === "string" ? parseServerUri(uri) : null;
-    if (!parsed || parsed.scheme !== "coap") {
-      this.#event("bootstrapFailed", bs === undefined ? "no Bootstrap-Server account" : `cannot reach ${uri}`);
-      return;
-    }
-    const generation = this.#generation;
-    await this.registrations.stopAll(false);
-    let peer: string;
-    try {
-      peer = this.#link.peerFor(await this.#link.resolve(parsed.host, parsed.port));
-    } catch (e) {
-      this.#bootstrapFailed(`resolving ${uri}: ${e}`);
-      return;
-    }
-    if (generation !== this.#generation || !this.#link) return;
-    this.#bootstrap = { peer, timer: null };
-    this.#event("bootstrapStarted", reason);
-    this.wake();
-    const result = await this.#link.request(peer, {
-      code: POST,
-      options: uriOptions("/bs", [`ep=${this.endpoint}`, `pct=${CONTENT_FORMAT_TLV}`]),
-    }, this.options.requestTimeoutMs);
-    if (generation !== this.#generation || this.#bootstrap?.peer !== peer) return;
-    if (result.kind !== "response" || result.response.code !== 68) {
-      this.#bootstrapFailed(result.kind === "response" ? `Bootstrap-Request answered ${result.response.code >> 5}.${String(result.response.code & 31).padStart(2, "0")}` : `Bootstrap-Request: ${result.kind}`);
-      return;
-    }
-    const timeout = this.options.bootstrapTimeoutMs ?? 247_000;
-    this.#bootstrap.timer = this.scheduler.at(this.scheduler.nowMs() + timeout, () => {
-      if (this.#bootstrap?.peer === peer) this.#bootstrapFailed("no Bootstrap-Finish in time");
+  bootstrap(reason = "requested"): Promise<void> {
+    this.#bootstrapper ??= new Bootstrapper(this, {
+      timeoutMs: this.options.bootstrapTimeoutMs,
+      retryMs: this.options.bootstrapRetryMs,
     });
+    return this.#bootstrapper.start(reason);
   }
 
-  #bootstrapFailed(reason: string): void {
-    if (this.#bootstrap) this.scheduler.cancel(this.#bootstrap.timer);
-    this.#bootstrap = null;
-    this.#event("bootstrapFailed", reason);
-    const base = this.options.bootstrapRetryMs ?? 60_000;
-    const delay = Math.min(base * 2 ** this.#bootstrapFailures++, 3_600_000);
-    const generation = this.#generation;
-    this.scheduler.at(this.scheduler.nowMs() + delay, () => {
-      if (generation === this.#generation && this.#running) this.bootstrap("retry");
-    });
+  stopRegistrations(): Promise<void> {
+    return this.registrations.stopAll(false);
+  }
+
+  clientEvent(type: ClientEventType, detail?: string): void {
+    this.#event(type, detail);
   }
 
   #bootstrapFinished(): void {
-    if (this.#bootstrap) this.scheduler.cancel(this.#bootstrap.timer);
-    this.#bootstrap = null;
-    this.#bootstrapFailures = 0;
-    this.#flash = [];
-    for (const o of BOOTSTRAPPED_OBJECTS) {
-      for (const i of this.store.instanceIds(o)) {
-        this.#flash.push({ objectId: o, instanceId: i, values: this.store.instanceValues(o, i) });
-      }
-    }
-    this.#event("bootstrapFinished");
-    this.observations.clear();
+    this.#bootstrapper?.finished();
+    this.#flash = snapshotBootstrapped(this.store);
+    this.#observations?.clear();
     if (this.#running) this.registrations.startAll();
   }
 
   // ---- Send (lwm2m-interfaces.md §5) ----
 
   /** Send of the values at `paths` to a registered server (the first, or `ssid`). */
-  async send(paths: readonly string[], options: { ssid?: number; format?: number; timeoutMs?: number } = {}): Promise<SendResult> {
-    const account = this.registrations.accounts.find((a) =>
-      a.state.location !== null && (options.ssid === undefined || a.ssid === options.ssid)
+  async send(paths: readonly string[], options: SendOptions = {}): Promise<SendResult> {
+    const result = await sendValues(
+      this.registrations,
+      this.#link,
+      (ssid) => this.dmContext(ssid),
+      paths,
+      {
+        ...options,
+        defaultTimeoutMs: this.options.requestTimeoutMs,
+        wake: () => this.wake(),
+      },
     );
-    if (!account || !account.peer || !this.#link) return { ok: false, reason: "not registered" };
-    const i = this.registrations.serverInstance(account.ssid);
-    if (i === undefined || this.store.get(1, i, 23) !== false) return { ok: false, reason: "Send is muted (/1/x/23)" };
-    const format = options.format ?? CONTENT_FORMAT_SENML_CBOR;
-    const ctx = this.#context(account.ssid, (fn) => queueMicrotask(fn));
-    const values = compositeValues(ctx, paths.map((p) => Lwm2mPath.parse(p)));
-    const payload = encodeContent(format, values, new Lwm2mPath([]), this.store.definitions.models, this.host.codec);
-    this.wake();
-    const result = await this.#link.request(account.peer, {
-      code: POST,
-      options: [...uriOptions("/dp"), { number: OPTION.CONTENT_FORMAT, value: encodeUint(format) }],
-      payload,
-    }, options.timeoutMs ?? this.options.requestTimeoutMs);
     this.touch();
-    if (result.kind !== "response") return { ok: false, reason: result.kind };
-    const code = result.response.code;
-    return code === 68 ? { ok: true, code } : { ok: false, reason: "server refused", code };
+    return result;
   }
 
   // ---- local API ----
@@ -523,8 +416,11 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
   write(path: string, value: ResourceValue): number | null {
     const [o, i, r] = Lwm2mPath.parse(path).ids;
     const handler = this.store.definitions.get(o)?.resources?.[r]?.write;
-    const outcome = handler?.(handlerContext(this.#context(null, (fn) => queueMicrotask(fn)), o, i, r), value);
-    if (typeof outcome === "number") return outcome;
+    const outcome = handler?.(
+      handlerContext(this.#context(null, (fn) => queueMicrotask(fn)), o, i, r),
+      value,
+    );
+    if (typeof outcome === "number" && outcome >= 128) return outcome;
     const stored = outcome && typeof outcome === "object" ? outcome.store : value;
     if (stored !== null) this.store.set(o, i, r, stored);
     return null;
@@ -539,13 +435,19 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
     if (this.#running) this.registrations.objectsChanged();
   }
 
-  createInstance(objectId: number, instanceId: number, values: Iterable<[number, ResourceValue]> = []): void {
+  createInstance(
+    objectId: number,
+    instanceId: number,
+    values: Iterable<[number, ResourceValue]> = [],
+  ): void {
     this.store.createInstance(objectId, instanceId, values);
     if (this.#running) this.registrations.objectsChanged();
   }
 
   deleteInstance(objectId: number, instanceId: number): void {
-    if (this.store.deleteInstance(objectId, instanceId) && this.#running) this.registrations.objectsChanged();
+    if (this.store.deleteInstance(objectId, instanceId) && this.#running) {
+      this.registrations.objectsChanged();
+    }
   }
 
   // ---- firmware (firmware_object.ts FirmwareHost) ----
@@ -569,7 +471,11 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
       coapRequest: async (remote, request, timeoutMs) => {
         const link = this.#link;
         if (!link) return { kind: "failed", reason: "stopped" };
-        return await link.request(link.peerFor(await link.resolve(remote.host, remote.port)), request, timeoutMs);
+        return await link.request(
+          link.peerFor(await link.resolve(remote.host, remote.port)),
+          request,
+          timeoutMs,
+        );
       },
       timeoutMs: this.options.firmware?.downloadTimeoutMs ?? 300_000,
       maxBytes: this.firmwareOptions.maxImageBytes,
@@ -590,7 +496,12 @@ export class Lwm2mClient implements HostedClient, ObservationHost, RegistrationH
   // ---- events ----
 
   #event(type: ClientEventType, detail?: string, ssid?: number): void {
-    this.options.onEvent?.({ type, endpoint: this.endpoint, ...(ssid !== undefined ? { ssid } : {}), ...(detail ? { detail } : {}) });
+    this.options.onEvent?.({
+      type,
+      endpoint: this.endpoint,
+      ...(ssid !== undefined ? { ssid } : {}),
+      ...(detail ? { detail } : {}),
+    });
   }
 }
 

@@ -49,15 +49,21 @@ export function execute(
   ids: readonly number[],
   payload: Uint8Array,
 ): ClientResponse | Promise<ClientResponse> {
-  if (ids.length !== 3) return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "execute targets a resource");
+  if (ids.length !== 3) {
+    return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "execute targets a resource");
+  }
   const denied = checkTarget(ctx, ids.slice(0, 2), "execute");
   if (denied !== null) return errorResponse(denied);
   const [o, i, r] = ids;
   const model = ctx.store.definitions.models.resource(o, r);
   if (!model) return errorResponse(COAP_404_NOT_FOUND);
-  if (model.operations !== "E") return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "resource is not executable");
+  if (model.operations !== "E") {
+    return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "resource is not executable");
+  }
   const args = td.decode(payload);
-  if (!validExecuteArguments(args)) return errorResponse(COAP_400_BAD_REQUEST, "malformed execute arguments");
+  if (!validExecuteArguments(args)) {
+    return errorResponse(COAP_400_BAD_REQUEST, "malformed execute arguments");
+  }
   const handler = ctx.store.definitions.get(o)?.resources?.[r]?.execute;
   if (!handler) return { code: COAP_204_CHANGED };
   const finish = (code: number | void): ClientResponse =>
@@ -66,7 +72,11 @@ export function execute(
   return result instanceof Promise ? result.then(finish) : finish(result);
 }
 
-export function writeAttributes(ctx: DmContext, ids: readonly number[], query: readonly string[]): ClientResponse {
+export function writeAttributes(
+  ctx: DmContext,
+  ids: readonly number[],
+  query: readonly string[],
+): ClientResponse {
   if (ctx.ssid === null || ids.length === 0) return errorResponse(COAP_405_METHOD_NOT_ALLOWED);
   const denied = checkTarget(ctx, ids, "read");
   if (denied !== null) return errorResponse(denied);

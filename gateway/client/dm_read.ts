@@ -6,7 +6,7 @@
  */
 
 import { formatLinkFormat, type Link } from "../../codec-wasm/link_format.ts";
-import { ContentError, CONTENT_FORMAT_LINK, encodeContent } from "../lwm2m/content/mod.ts";
+import { CONTENT_FORMAT_LINK, ContentError, encodeContent } from "../lwm2m/content/mod.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import { allowed } from "./access_control.ts";
@@ -35,7 +35,12 @@ import { compositeFormat, readFormat } from "./formats.ts";
 const te = new TextEncoder();
 
 /** A 2.05 with the values encoded, or 4.06/5.00 when the format cannot carry them. */
-export function encodeValues(ctx: DmContext, format: number, values: Lwm2mValues, target: Lwm2mPath): ClientResponse {
+export function encodeValues(
+  ctx: DmContext,
+  format: number,
+  values: Lwm2mValues,
+  target: Lwm2mPath,
+): ClientResponse {
   try {
     const payload = encodeContent(format, values, target, ctx.store.definitions.models, ctx.codec);
     return { code: COAP_205_CONTENT, options: [contentFormatOption(format)], payload };
@@ -71,7 +76,9 @@ export function readTarget(
     opaque: model?.type === "opaque",
   });
   if (format === null) {
-    return { response: errorResponse(COAP_406_NOT_ACCEPTABLE, `cannot answer in format ${accept}`) };
+    return {
+      response: errorResponse(COAP_406_NOT_ACCEPTABLE, `cannot answer in format ${accept}`),
+    };
   }
   const values = collectValues(ctx, ids);
   if (singleValue && values.size === 0) return { response: errorResponse(COAP_404_NOT_FOUND) };
@@ -79,7 +86,11 @@ export function readTarget(
   return { response, values, format };
 }
 
-export function read(ctx: DmContext, ids: readonly number[], accept: number | undefined): ClientResponse {
+export function read(
+  ctx: DmContext,
+  ids: readonly number[],
+  accept: number | undefined,
+): ClientResponse {
   return readTarget(ctx, ids, accept).response;
 }
 
@@ -96,7 +107,9 @@ function linkFor(ctx: DmContext, ids: readonly number[]): Link {
     const v = readResource(ctx, o, i, r);
     if (v instanceof Map) params.dim = String(v.size);
   }
-  if (ctx.ssid !== null) Object.assign(params, attributeParams(ctx.attributeTable(ctx.ssid).get(path)));
+  if (ctx.ssid !== null) {
+    Object.assign(params, attributeParams(ctx.attributeTable(ctx.ssid).get(path)));
+  }
   return { uri: path, params };
 }
 
@@ -112,7 +125,11 @@ function children(ctx: DmContext, ids: readonly number[]): number[][] {
 }
 
 /** Discover (§3.7): default depth 2 for an object, 1 below; `?depth=0..3` (LwM2M 1.2). */
-export function discover(ctx: DmContext, ids: readonly number[], query: readonly string[]): ClientResponse {
+export function discover(
+  ctx: DmContext,
+  ids: readonly number[],
+  query: readonly string[],
+): ClientResponse {
   if (ids.length === 0 || ids.length > 3) return errorResponse(COAP_405_METHOD_NOT_ALLOWED);
   const denied = checkTarget(ctx, ids, null);
   if (denied !== null) return errorResponse(denied);
@@ -125,7 +142,7 @@ export function discover(ctx: DmContext, ids: readonly number[], query: readonly
   const links: Link[] = [];
   const walk = (at: readonly number[], left: number) => {
     links.push(linkFor(ctx, at));
-    if (left > 0) for (const c of children(ctx, at)) walk(c, left - 1);
+    if (left > 0) { for (const c of children(ctx, at)) walk(c, left - 1); }
   };
   walk(ids, depth);
   return {

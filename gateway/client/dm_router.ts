@@ -8,7 +8,7 @@
 
 import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import type { CoapMessage } from "../../codec-wasm/types.ts";
-import { ContentError, CONTENT_FORMAT_LINK, decodeCompositePaths } from "../lwm2m/content/mod.ts";
+import { CONTENT_FORMAT_LINK, ContentError, decodeCompositePaths } from "../lwm2m/content/mod.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import { type NotificationAttributes, parseAttributeQuery } from "./attributes.ts";
@@ -67,7 +67,9 @@ export function pathIds(segments: readonly string[]): number[] | null {
 }
 
 function queryOf(request: CoapMessage): string[] {
-  return request.options.filter((o) => o.number === OPTION.URI_QUERY).map((o) => td.decode(o.value));
+  return request.options.filter((o) => o.number === OPTION.URI_QUERY).map((o) =>
+    td.decode(o.value)
+  );
 }
 
 function observeQuery(query: string[]): NotificationAttributes | undefined | ClientResponse {
@@ -75,7 +77,9 @@ function observeQuery(query: string[]): NotificationAttributes | undefined | Cli
   const parsed = parseAttributeQuery(query);
   if (!parsed.ok) return errorResponse(COAP_400_BAD_REQUEST, parsed.message);
   const out: NotificationAttributes = {};
-  for (const [k, v] of Object.entries(parsed.value)) if (v !== null) out[k as keyof NotificationAttributes] = v;
+  for (const [k, v] of Object.entries(parsed.value)) {
+    if (v !== null) out[k as keyof NotificationAttributes] = v;
+  }
   return out;
 }
 
@@ -97,7 +101,9 @@ export function routeDmRequest(
   const query = queryOf(request);
   switch (request.code) {
     case GET: {
-      if (accept === CONTENT_FORMAT_LINK && observe === null) return { response: discover(ctx, ids, query) };
+      if (accept === CONTENT_FORMAT_LINK && observe === null) {
+        return { response: discover(ctx, ids, query) };
+      }
       if (ids.length === 0) return { response: errorResponse(COAP_405_METHOD_NOT_ALLOWED) };
       if (observe !== 0) return { response: read(ctx, ids, accept) };
       const attrs = observeQuery(query);
@@ -106,7 +112,13 @@ export function routeDmRequest(
       if (r.format === undefined || r.response.code >= 128) return { response: r.response };
       return {
         response: r.response,
-        observe: { composite: false, paths: [ids], format: r.format, queryAttributes: attrs, values: r.values! },
+        observe: {
+          composite: false,
+          paths: [ids],
+          format: r.format,
+          queryAttributes: attrs,
+          values: r.values!,
+        },
       };
     }
     case PUT:
@@ -157,7 +169,9 @@ function fetch(
   try {
     paths = decodeCompositePaths(format, request.payload);
   } catch (e) {
-    if (e instanceof ContentError) return { response: errorResponse(contentErrorCode(e), e.message) };
+    if (e instanceof ContentError) {
+      return { response: errorResponse(contentErrorCode(e), e.message) };
+    }
     throw e;
   }
   const answerFormat = compositeFormat(accept, format);

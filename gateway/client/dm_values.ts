@@ -10,13 +10,9 @@ import type { Codec } from "../../codec-wasm/mod.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import { type AccessKind, allowed } from "./access_control.ts";
 import type { AttributeTable } from "./attributes.ts";
-import {
-  COAP_401_UNAUTHORIZED,
-  COAP_404_NOT_FOUND,
-  COAP_405_METHOD_NOT_ALLOWED,
-} from "./codes.ts";
+import { COAP_401_UNAUTHORIZED, COAP_404_NOT_FOUND, COAP_405_METHOD_NOT_ALLOWED } from "./codes.ts";
 import { type HandlerContext, isReadable, type ResourceValue } from "./definitions.ts";
-import { putFlat, type ObjectStore } from "./store.ts";
+import { type ObjectStore, putFlat } from "./store.ts";
 
 /** Objects never reachable through Device Management (lwm2m-interfaces.md §0): Security, OSCORE. */
 export const DM_FORBIDDEN_OBJECTS: ReadonlySet<number> = new Set([0, 21]);
@@ -42,11 +38,23 @@ export interface DmContext {
 }
 
 export function handlerContext(ctx: DmContext, o: number, i: number, r: number): HandlerContext {
-  return { client: ctx.client, objectId: o, instanceId: i, resourceId: r, ssid: ctx.ssid, after: ctx.after };
+  return {
+    client: ctx.client,
+    objectId: o,
+    instanceId: i,
+    resourceId: r,
+    ssid: ctx.ssid,
+    after: ctx.after,
+  };
 }
 
 /** A resource's current value: its read handler's, else the stored one. */
-export function readResource(ctx: DmContext, o: number, i: number, r: number): ResourceValue | undefined {
+export function readResource(
+  ctx: DmContext,
+  o: number,
+  i: number,
+  r: number,
+): ResourceValue | undefined {
   const handler = ctx.store.definitions.get(o)?.resources?.[r]?.read;
   if (handler) {
     const v = handler(handlerContext(ctx, o, i, r));
@@ -55,12 +63,14 @@ export function readResource(ctx: DmContext, o: number, i: number, r: number): R
   return ctx.store.get(o, i, r);
 }
 
-/** Resources present on an instance: stored ones and those with a read or execute handler. */
+/** Resources present on an instance: stored ones and those with a handler. */
 export function presentResources(store: ObjectStore, o: number, i: number): number[] {
   const ids = new Set(store.resourceIds(o, i).filter((r) => r < PRIVATE_RESOURCE_BASE));
   const handlers = store.definitions.get(o)?.resources;
   if (handlers) {
-    for (const [r, h] of Object.entries(handlers)) if (h.read || h.execute) ids.add(Number(r));
+    for (const [r, h] of Object.entries(handlers)) {
+      if (h.read || h.write || h.execute) ids.add(Number(r));
+    }
   }
   return [...ids].sort((a, b) => a - b);
 }
@@ -69,7 +79,8 @@ export function isPresent(store: ObjectStore, o: number, i: number, r: number): 
   if (r >= PRIVATE_RESOURCE_BASE) return false;
   if (store.has(o, i, r)) return true;
   const h = store.definitions.get(o)?.resources?.[r];
-  return h !== undefined && (h.read !== undefined || h.execute !== undefined);
+  return h !== undefined &&
+    (h.read !== undefined || h.write !== undefined || h.execute !== undefined);
 }
 
 /**
@@ -118,7 +129,11 @@ export const PRIVATE_RESOURCE_BASE = 65000;
  * objects; instances the server may not read are skipped at the object level. A directly
  * targeted unreadable resource is the caller's 4.05.
  */
-export function collectValues(ctx: DmContext, ids: readonly number[], out: Lwm2mValues = new Map()): Lwm2mValues {
+export function collectValues(
+  ctx: DmContext,
+  ids: readonly number[],
+  out: Lwm2mValues = new Map(),
+): Lwm2mValues {
   const [o, i, r, ri] = ids;
   const store = ctx.store;
   if (i === undefined) {

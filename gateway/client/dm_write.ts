@@ -14,7 +14,7 @@ import type { Lwm2mValue, Lwm2mValues } from "../lwm2m/values.ts";
 import type { ResourceModel } from "../../objects/model.ts";
 import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import { CodecError } from "../../codec-wasm/status.ts";
-import { addAclInstance, aclEnforced, allowed, removeAclInstance } from "./access_control.ts";
+import { aclEnforced, addAclInstance, allowed, removeAclInstance } from "./access_control.ts";
 import {
   type ClientResponse,
   COAP_201_CREATED,
@@ -60,7 +60,9 @@ export function decodeBody(
 type InstanceValues = Map<number, { single?: Lwm2mValue; multi?: Map<number, Lwm2mValue> }>;
 
 /** Groups flat values by instance ("o/i" -> resources). */
-export function groupByInstance(values: Lwm2mValues): Map<string, { o: number; i: number; values: InstanceValues }> {
+export function groupByInstance(
+  values: Lwm2mValues,
+): Map<string, { o: number; i: number; values: InstanceValues }> {
   const out = new Map<string, { o: number; i: number; values: InstanceValues }>();
   for (const [path, v] of values) {
     const [o, i, r, ri] = Lwm2mPath.parse(path).ids;
@@ -118,7 +120,13 @@ function checkInstanceValues(
 }
 
 /** Stores one resource through its write handler; returns an error code or null. */
-function store(ctx: DmContext, o: number, i: number, r: number, value: ResourceValue): number | null {
+function store(
+  ctx: DmContext,
+  o: number,
+  i: number,
+  r: number,
+  value: ResourceValue,
+): number | null {
   const handler = ctx.store.definitions.get(o)?.resources?.[r]?.write;
   let v: ResourceValue | null = value;
   if (handler) {
@@ -169,15 +177,21 @@ export function write(
   format: number | undefined,
   payload: Uint8Array,
 ): ClientResponse {
-  if (ids.length < 2) return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "write needs an instance or resource");
+  if (ids.length < 2) {
+    return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "write needs an instance or resource");
+  }
   const denied = checkTarget(ctx, ids.slice(0, 2), "write");
   if (denied !== null) return errorResponse(denied);
-  if (format === undefined) return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT, "Content-Format missing");
+  if (format === undefined) {
+    return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT, "Content-Format missing");
+  }
   const [o, i, r, ri] = ids;
   const model = r === undefined ? undefined : ctx.store.definitions.models.resource(o, r);
   if (r !== undefined) {
     if (!model) return errorResponse(COAP_404_NOT_FOUND);
-    if (!isWritable(model.operations)) return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "resource is not writable");
+    if (!isWritable(model.operations)) {
+      return errorResponse(COAP_405_METHOD_NOT_ALLOWED, "resource is not writable");
+    }
     if (ri !== undefined && !model.multiple) return errorResponse(COAP_404_NOT_FOUND);
   }
   const decoded = decodeBody(ctx, format, payload, new Lwm2mPath(ids));
@@ -195,12 +209,23 @@ export function write(
     if (!(given instanceof Map)) return errorResponse(COAP_400_BAD_REQUEST);
     checked.set(r!, new Map([...before, ...given]));
   }
-  const code = applyInstance(ctx, o, i, checked, ri !== undefined ? "replace" : mode, r === undefined);
+  const code = applyInstance(
+    ctx,
+    o,
+    i,
+    checked,
+    ri !== undefined ? "replace" : mode,
+    r === undefined,
+  );
   return code === null ? { code: COAP_204_CHANGED } : errorResponse(code);
 }
 
 /** Write-Composite (iPATCH /): atomic partial updates of several instances (§6). */
-export function writeComposite(ctx: DmContext, format: number | undefined, payload: Uint8Array): ClientResponse {
+export function writeComposite(
+  ctx: DmContext,
+  format: number | undefined,
+  payload: Uint8Array,
+): ClientResponse {
   if (format === undefined || !isCompositeValueFormat(format)) {
     return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT);
   }
@@ -227,14 +252,23 @@ export function writeComposite(ctx: DmContext, format: number | undefined, paylo
 }
 
 /** The instance id a Create payload names, "none" when it names none, or an error response. */
-function createInstanceId(ctx: DmContext, o: number, format: number, payload: Uint8Array): number | "none" | ClientResponse {
+function createInstanceId(
+  ctx: DmContext,
+  o: number,
+  format: number,
+  payload: Uint8Array,
+): number | "none" | ClientResponse {
   if (payload.length === 0) return "none";
   if (format === 11542 || format === 1542) {
     const tree = ctx.codec.tryDecodeTlv(payload);
-    if (tree instanceof CodecError) return errorResponse(COAP_400_BAD_REQUEST, `malformed TLV: ${tree.message}`);
+    if (tree instanceof CodecError) {
+      return errorResponse(COAP_400_BAD_REQUEST, `malformed TLV: ${tree.message}`);
+    }
     const instances = tree.filter((e) => e.kind === "objectInstance");
     if (instances.length === 0) return "none";
-    if (instances.length !== tree.length || instances.length > 1) return errorResponse(COAP_400_BAD_REQUEST);
+    if (instances.length !== tree.length || instances.length > 1) {
+      return errorResponse(COAP_400_BAD_REQUEST);
+    }
     return instances[0].id;
   }
   const decoded = decodeBody(ctx, format, payload, new Lwm2mPath([o]));
@@ -245,13 +279,20 @@ function createInstanceId(ctx: DmContext, o: number, format: number, payload: Ui
 }
 
 /** Create (POST /O, §3.5): 2.01 with Location-Path of the new instance. */
-export function create(ctx: DmContext, o: number, format: number | undefined, payload: Uint8Array): ClientResponse {
+export function create(
+  ctx: DmContext,
+  o: number,
+  format: number | undefined,
+  payload: Uint8Array,
+): ClientResponse {
   const denied = checkTarget(ctx, [o], null);
   if (denied !== null) return errorResponse(denied);
   const def = ctx.store.definitions.get(o)!;
   if (def.creatable === false) return errorResponse(COAP_405_METHOD_NOT_ALLOWED);
   if (!allowed(ctx.store, ctx.ssid, "create", o)) return errorResponse(COAP_401_UNAUTHORIZED);
-  if (format === undefined && payload.length > 0) return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT);
+  if (format === undefined && payload.length > 0) {
+    return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT);
+  }
   const named = createInstanceId(ctx, o, format ?? 11542, payload);
   if (typeof named === "object") return named;
   let id: number;
@@ -260,7 +301,9 @@ export function create(ctx: DmContext, o: number, format: number | undefined, pa
     const used = new Set(ctx.store.instanceIds(o));
     while (used.has(id)) id++;
   } else id = named;
-  if (ctx.store.hasInstance(o, id)) return errorResponse(COAP_400_BAD_REQUEST, `/${o}/${id} exists`);
+  if (ctx.store.hasInstance(o, id)) {
+    return errorResponse(COAP_400_BAD_REQUEST, `/${o}/${id} exists`);
+  }
   if (!def.model.multiple && (id !== 0 || ctx.store.instanceIds(o).length > 0)) {
     return errorResponse(COAP_400_BAD_REQUEST, `object ${o} is single-instance`);
   }
@@ -274,7 +317,9 @@ export function create(ctx: DmContext, o: number, format: number | undefined, pa
   const group = groupByInstance(values).get(`${o}/${id}`)?.values ?? new Map();
   const checked = checkInstanceValues(ctx, o, group, "create");
   if (typeof checked === "number") return errorResponse(checked);
-  const merged = new Map<number, ResourceValue>(Object.entries(def.defaults ?? {}).map(([r, v]) => [Number(r), v]));
+  const merged = new Map<number, ResourceValue>(
+    Object.entries(def.defaults ?? {}).map(([r, v]) => [Number(r), v]),
+  );
   for (const [r, v] of checked) merged.set(r, v);
   for (const res of Object.values(def.model.resources)) {
     const handled = def.resources?.[res.id]?.read;
@@ -306,14 +351,18 @@ export function remove(ctx: DmContext, ids: readonly number[]): ClientResponse {
   const def = ctx.store.definitions.get(o)!;
   if (ids.length === 4) {
     const model = def.model.resources[r];
-    if (!model || !model.multiple || !isWritable(model.operations)) return errorResponse(COAP_405_METHOD_NOT_ALLOWED);
+    if (!model || !model.multiple || !isWritable(model.operations)) {
+      return errorResponse(COAP_405_METHOD_NOT_ALLOWED);
+    }
     const before = ctx.store.get(o, i, r) as ReadonlyMap<number, Lwm2mValue>;
     const after = new Map(before);
     after.delete(ri);
     ctx.store.set(o, i, r, after);
     return { code: COAP_202_DELETED };
   }
-  if (o === 3 || def.deletable === false || (def.deletable === undefined && def.creatable === false)) {
+  if (
+    o === 3 || def.deletable === false || (def.deletable === undefined && def.creatable === false)
+  ) {
     return errorResponse(COAP_405_METHOD_NOT_ALLOWED, `/${o}/${i} cannot be deleted`);
   }
   ctx.store.deleteInstance(o, i);
@@ -323,14 +372,25 @@ export function remove(ctx: DmContext, ids: readonly number[]): ClientResponse {
 }
 
 /** Bootstrap-Write (§1.3): create-or-update of /O (several instances), /O/I or /O/I/R. */
-export function bootstrapWrite(ctx: DmContext, ids: readonly number[], format: number | undefined, payload: Uint8Array): ClientResponse {
+export function bootstrapWrite(
+  ctx: DmContext,
+  ids: readonly number[],
+  format: number | undefined,
+  payload: Uint8Array,
+): ClientResponse {
   if (ids.length === 0 || ids.length > 3) return errorResponse(COAP_400_BAD_REQUEST);
   if (format === undefined) return errorResponse(COAP_415_UNSUPPORTED_CONTENT_FORMAT);
   if (!ctx.store.definitions.has(ids[0])) return errorResponse(COAP_404_NOT_FOUND);
   const decoded = decodeBody(ctx, format, payload, new Lwm2mPath(ids));
-  if (!(decoded instanceof Map)) return decoded.code === COAP_415_UNSUPPORTED_CONTENT_FORMAT ? decoded : errorResponse(COAP_400_BAD_REQUEST);
+  if (!(decoded instanceof Map)) {
+    return decoded.code === COAP_415_UNSUPPORTED_CONTENT_FORMAT
+      ? decoded
+      : errorResponse(COAP_400_BAD_REQUEST);
+  }
   const groups = [...groupByInstance(decoded).values()];
-  if (groups.length === 0 && ids.length >= 2) groups.push({ o: ids[0], i: ids[1], values: new Map() });
+  if (groups.length === 0 && ids.length >= 2) {
+    groups.push({ o: ids[0], i: ids[1], values: new Map() });
+  }
   for (const g of groups) {
     const checked = checkInstanceValues(ctx, g.o, g.values, "bootstrap");
     if (typeof checked === "number") return errorResponse(checked);

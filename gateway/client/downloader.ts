@@ -21,7 +21,11 @@ const te = new TextEncoder();
 
 export interface DownloadDeps {
   /** Resolves a host to an address and sends a CoAP request to "ip:port". */
-  coapRequest(remote: { host: string; port: number }, request: OutgoingRequest, timeoutMs: number): Promise<RequestResult>;
+  coapRequest(
+    remote: { host: string; port: number },
+    request: OutgoingRequest,
+    timeoutMs: number,
+  ): Promise<RequestResult>;
   fetch?: typeof fetch;
   timeoutMs: number;
   maxBytes: number;
@@ -55,12 +59,17 @@ export async function download(uri: string, deps: DownloadDeps): Promise<Downloa
     } catch {
       return { ok: false, result: FW_RESULT_INVALID_URI };
     }
-    const result = await deps.coapRequest({ host: parsed.host, port: parsed.port }, { code: 1, options }, deps.timeoutMs);
+    const result = await deps.coapRequest({ host: parsed.host, port: parsed.port }, {
+      code: 1,
+      options,
+    }, deps.timeoutMs);
     if (result.kind !== "response") return { ok: false, result: FW_RESULT_CONNECTION_LOST };
     const code = result.response.code;
     if (code >= 128 && code < 160) return { ok: false, result: FW_RESULT_INVALID_URI };
     if (code !== 69) return { ok: false, result: FW_RESULT_CONNECTION_LOST };
-    if (result.response.payload.length > deps.maxBytes) return { ok: false, result: FW_RESULT_NOT_ENOUGH_FLASH };
+    if (result.response.payload.length > deps.maxBytes) {
+      return { ok: false, result: FW_RESULT_NOT_ENOUGH_FLASH };
+    }
     return { ok: true, image: result.response.payload.slice() };
   }
   if (parsed.scheme === "http") {
@@ -70,7 +79,12 @@ export async function download(uri: string, deps: DownloadDeps): Promise<Downloa
       const response = await f(uri, { signal });
       if (!response.ok) {
         await response.body?.cancel();
-        return { ok: false, result: response.status >= 400 && response.status < 500 ? FW_RESULT_INVALID_URI : FW_RESULT_CONNECTION_LOST };
+        return {
+          ok: false,
+          result: response.status >= 400 && response.status < 500
+            ? FW_RESULT_INVALID_URI
+            : FW_RESULT_CONNECTION_LOST,
+        };
       }
       const declared = Number(response.headers.get("content-length") ?? "0");
       if (declared > deps.maxBytes) {

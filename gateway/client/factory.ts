@@ -97,9 +97,21 @@ function integer(v: unknown, what: string, min = 0, max = 2 ** 32 - 1): number {
   return v;
 }
 
-function security(uri: string, bootstrap: boolean, mode: string | undefined, identity: string | undefined, key: string | undefined, what: string) {
-  if (typeof uri !== "string" || !/^coaps?:\/\//.test(uri)) throw new FactoryConfigError(`${what}.uri must be a coap:// or coaps:// URI`);
-  const values = new Map<number, ResourceValue>([[0, uri], [1, bootstrap], [2, securityMode(mode, what)]]);
+function security(
+  uri: string,
+  bootstrap: boolean,
+  mode: string | undefined,
+  identity: string | undefined,
+  key: string | undefined,
+  what: string,
+) {
+  if (typeof uri !== "string" || !/^coaps?:\/\//.test(uri)) {
+    throw new FactoryConfigError(`${what}.uri must be a coap:// or coaps:// URI`);
+  }
+  const values = new Map<number, ResourceValue>([[0, uri], [1, bootstrap], [
+    2,
+    securityMode(mode, what),
+  ]]);
   if (identity !== undefined) values.set(3, te.encode(identity));
   if (key !== undefined) values.set(5, hex(key, `${what}.key`));
   return values;
@@ -111,8 +123,12 @@ export function parseFactoryConfig(json: unknown): FactoryConfig {
     throw new FactoryConfigError("the factory configuration must be a JSON object");
   }
   const c = json as FactoryConfig;
-  if (c.servers !== undefined && !Array.isArray(c.servers)) throw new FactoryConfigError("servers must be an array");
-  if (c.acl !== undefined && !Array.isArray(c.acl)) throw new FactoryConfigError("acl must be an array");
+  if (c.servers !== undefined && !Array.isArray(c.servers)) {
+    throw new FactoryConfigError("servers must be an array");
+  }
+  if (c.acl !== undefined && !Array.isArray(c.acl)) {
+    throw new FactoryConfigError("acl must be an array");
+  }
   if (!c.servers?.length && !c.bootstrapServer) {
     throw new FactoryConfigError("the factory configuration needs servers or a bootstrapServer");
   }
@@ -126,7 +142,9 @@ export function factoryInstances(config: FactoryConfig, models: ModelRegistry): 
   if (config.bootstrapServer) {
     const b = config.bootstrapServer;
     const values = security(b.uri, true, b.securityMode, b.identity, b.key, "bootstrapServer");
-    if (b.holdOffTime !== undefined) values.set(11, integer(b.holdOffTime, "bootstrapServer.holdOffTime"));
+    if (b.holdOffTime !== undefined) {
+      values.set(11, integer(b.holdOffTime, "bootstrapServer.holdOffTime"));
+    }
     out.push({ objectId: 0, instanceId: securityId++, values });
   }
   const seen = new Set<number>();
@@ -144,9 +162,15 @@ export function factoryInstances(config: FactoryConfig, models: ModelRegistry): 
       [6, s.notificationStoring ?? false],
       [7, s.binding ?? "U"],
     ]);
-    if (!/^[UTSNMHQ]+$/.test(server.get(7) as string)) throw new FactoryConfigError(`${what}.binding: bad letters`);
-    if (s.defaultMinPeriod !== undefined) server.set(2, integer(s.defaultMinPeriod, `${what}.defaultMinPeriod`));
-    if (s.defaultMaxPeriod !== undefined) server.set(3, integer(s.defaultMaxPeriod, `${what}.defaultMaxPeriod`));
+    if (!/^[UTSNMHQ]+$/.test(server.get(7) as string)) {
+      throw new FactoryConfigError(`${what}.binding: bad letters`);
+    }
+    if (s.defaultMinPeriod !== undefined) {
+      server.set(2, integer(s.defaultMinPeriod, `${what}.defaultMinPeriod`));
+    }
+    if (s.defaultMaxPeriod !== undefined) {
+      server.set(3, integer(s.defaultMaxPeriod, `${what}.defaultMaxPeriod`));
+    }
     if (s.muteSend !== undefined) server.set(23, s.muteSend);
     const retry: [keyof FactoryRetry, number][] = [
       ["initialRegistrationDelay", 14],
@@ -168,7 +192,10 @@ export function factoryInstances(config: FactoryConfig, models: ModelRegistry): 
     const what = `acl[${k}]`;
     const acl = new Map<number, number>();
     for (const [ssid, rights] of Object.entries(a.acl ?? {})) {
-      acl.set(integer(Number(ssid), `${what}.acl key`, 0, 65534), integer(rights, `${what}.acl[${ssid}]`, 0, 31));
+      acl.set(
+        integer(Number(ssid), `${what}.acl key`, 0, 65534),
+        integer(rights, `${what}.acl[${ssid}]`, 0, 31),
+      );
     }
     out.push({
       objectId: 2,

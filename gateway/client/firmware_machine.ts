@@ -75,7 +75,14 @@ export interface FirmwareStep {
 }
 
 export function initialFirmwareState(): FirmwareState {
-  return { state: FW_STATE_IDLE, result: FW_RESULT_INITIAL, uri: "", image: null, pkgName: "", pkgVersion: "" };
+  return {
+    state: FW_STATE_IDLE,
+    result: FW_RESULT_INITIAL,
+    uri: "",
+    image: null,
+    pkgName: "",
+    pkgVersion: "",
+  };
 }
 
 const te = new TextEncoder();
@@ -98,7 +105,11 @@ export function defaultPackageCheck(image: Uint8Array): PackageCheck {
 }
 
 /** A package in the default format (for tests and the simulator). */
-export function makePackage(name: string, version: string, body: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function makePackage(
+  name: string,
+  version: string,
+  body: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const head = te.encode(`${HEADER}${name} ${version}\n`);
   const out = new Uint8Array(head.length + body.length);
   out.set(head);
@@ -112,7 +123,9 @@ function isReset(bytes: Uint8Array): boolean {
 
 function reset(s: FirmwareState): FirmwareStep {
   if (s.state === FW_STATE_UPDATING) return { state: s, effects: [], code: METHOD_NOT_ALLOWED };
-  const effects: FirmwareEffect[] = s.state === FW_STATE_DOWNLOADING ? [{ kind: "abortDownload" }] : [];
+  const effects: FirmwareEffect[] = s.state === FW_STATE_DOWNLOADING
+    ? [{ kind: "abortDownload" }]
+    : [];
   return { state: { ...initialFirmwareState() }, effects, code: CHANGED };
 }
 
@@ -142,14 +155,28 @@ export function firmwareStep(s: FirmwareState, e: FirmwareEvent, o: FirmwareOpti
     case "packageWritten":
       if (isReset(e.bytes)) return reset(s);
       if (s.state !== FW_STATE_IDLE) return unchanged(s);
-      return { state: downloaded({ ...s, result: FW_RESULT_INITIAL, uri: "" }, e.bytes, o), effects: [], code: CHANGED };
+      return {
+        state: downloaded({ ...s, result: FW_RESULT_INITIAL, uri: "" }, e.bytes, o),
+        effects: [],
+        code: CHANGED,
+      };
     case "uriWritten": {
       if (e.uri === "") return reset(s);
       if (s.state !== FW_STATE_IDLE) return unchanged(s);
       const m = /^([a-z][a-z0-9+.-]*):\/\/[^/\s]+/i.exec(e.uri);
-      if (!m) return { state: { ...s, result: FW_RESULT_INVALID_URI, uri: e.uri }, effects: [], code: CHANGED };
+      if (!m) {
+        return {
+          state: { ...s, result: FW_RESULT_INVALID_URI, uri: e.uri },
+          effects: [],
+          code: CHANGED,
+        };
+      }
       if (!o.schemes.includes(m[1].toLowerCase())) {
-        return { state: { ...s, result: FW_RESULT_UNSUPPORTED_PROTOCOL, uri: e.uri }, effects: [], code: CHANGED };
+        return {
+          state: { ...s, result: FW_RESULT_UNSUPPORTED_PROTOCOL, uri: e.uri },
+          effects: [],
+          code: CHANGED,
+        };
       }
       return {
         state: { ...s, state: FW_STATE_DOWNLOADING, result: FW_RESULT_INITIAL, uri: e.uri },
@@ -162,7 +189,11 @@ export function firmwareStep(s: FirmwareState, e: FirmwareEvent, o: FirmwareOpti
       return { state: downloaded(s, e.image, o), effects: [], code: CHANGED };
     case "downloadFailed":
       if (s.state !== FW_STATE_DOWNLOADING) return unchanged(s);
-      return { state: { ...s, state: FW_STATE_IDLE, result: e.result, image: null }, effects: [], code: CHANGED };
+      return {
+        state: { ...s, state: FW_STATE_IDLE, result: e.result, image: null },
+        effects: [],
+        code: CHANGED,
+      };
     case "updateExecuted":
       if (s.state !== FW_STATE_DOWNLOADED || !s.image) return unchanged(s);
       return {
@@ -173,8 +204,16 @@ export function firmwareStep(s: FirmwareState, e: FirmwareEvent, o: FirmwareOpti
     case "updateFinished":
       if (s.state !== FW_STATE_UPDATING) return unchanged(s);
       return e.ok
-        ? { state: { ...s, state: FW_STATE_IDLE, result: FW_RESULT_SUCCESS, image: null }, effects: [], code: CHANGED }
-        : { state: { ...s, state: FW_STATE_DOWNLOADED, result: FW_RESULT_UPDATE_FAILED }, effects: [], code: CHANGED };
+        ? {
+          state: { ...s, state: FW_STATE_IDLE, result: FW_RESULT_SUCCESS, image: null },
+          effects: [],
+          code: CHANGED,
+        }
+        : {
+          state: { ...s, state: FW_STATE_DOWNLOADED, result: FW_RESULT_UPDATE_FAILED },
+          effects: [],
+          code: CHANGED,
+        };
     case "cancelExecuted":
       if (s.state !== FW_STATE_DOWNLOADING && s.state !== FW_STATE_DOWNLOADED) return unchanged(s);
       return {

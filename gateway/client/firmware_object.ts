@@ -75,10 +75,16 @@ export class FirmwareController {
     download(uri, this.#host.downloadDeps()).then(
       (outcome) => {
         if (generation !== this.#generation) return;
-        this.handle(outcome.ok ? { kind: "downloaded", image: outcome.image } : { kind: "downloadFailed", result: outcome.result });
+        this.handle(
+          outcome.ok
+            ? { kind: "downloaded", image: outcome.image }
+            : { kind: "downloadFailed", result: outcome.result },
+        );
       },
       () => {
-        if (generation === this.#generation) this.handle({ kind: "downloadFailed", result: FW_RESULT_CONNECTION_LOST });
+        if (generation === this.#generation) {
+          this.handle({ kind: "downloadFailed", result: FW_RESULT_CONNECTION_LOST });
+        }
       },
     );
   }

@@ -9,7 +9,12 @@
 import type { CoapParams } from "../coap/params.ts";
 import { type ClientEvent, Lwm2mClient, type Lwm2mClientOptions } from "./client.ts";
 import { ClientHost } from "./host.ts";
-import { randomChange, streetlightDefinitions, streetlightFactory, streetlightObjects } from "./streetlight.ts";
+import {
+  randomChange,
+  streetlightDefinitions,
+  streetlightFactory,
+  streetlightObjects,
+} from "./streetlight.ts";
 
 export interface FleetOptions {
   server?: string;
@@ -49,6 +54,8 @@ export interface FleetSummary extends FleetProgress {
   heapUsedBytes: number;
   /** RSS growth over all clients / clients. */
   bytesPerClient: number;
+  /** JS heap growth / clients (after a GC when exposed). */
+  heapBytesPerClient: number;
   /** RSS growth per client from 10% registered to the end (JIT and pools already warm). */
   marginalBytesPerClient: number | null;
   sockets: number;
@@ -63,6 +70,12 @@ export const FLEET_DEFAULTS: Omit<FleetOptions, "count" | "prefix"> = {
   changeIntervalSec: 30,
   concurrency: 256,
 };
+
+/** A full GC when V8 exposes it (`--v8-flags=--expose-gc`, as `deno task simulate` runs): the
+ * memory figures then count what the clients hold, not the garbage of the registration burst. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 const PENDING = 1;
 const REGISTERED = 2;
@@ -81,6 +94,7 @@ export class Fleet {
   #startedAtMs = 0;
   #doneAtMs = 0;
   #baselineRss = 0;
+  #baselineHeap = 0;
   /** RSS and clients started when 10% had registered (code warm): the marginal cost's start. */
   #warm: { rss: number; started: number } | null = null;
   #changeTimer: ReturnType<typeof setInterval> | undefined;
@@ -126,6 +140,7 @@ export class Fleet {
       this.#state[k] = REGISTERED;
       this.#registered++;
       if (!this.#warm && this.#registered >= Math.ceil(this.options.count / 10)) {
+        collectGarbage();
         this.#warm = { rss: Deno.memoryUsage().rss, started: this.clients.length };
       }
       if (before === FAILED) this.#failed--;
@@ -141,7 +156,9 @@ export class Fleet {
 
   #settled(): void {
     this.#inFlight--;
-    if (this.#registered + this.#failed === this.options.count && !this.#doneAtMs) this.#doneAtMs = performance.now();
+    if (this.#registered + this.#failed === this.options.count && !this.#doneAtMs) {
+      this.#doneAtMs = performance.now();
+    }
     const wake = this.#wake;
     this.#wake = null;
     wake?.();
@@ -150,11 +167,24 @@ export class Fleet {
   /** Starts every client (paced) and resolves once each registered or gave up (or `timeoutMs`). */
   async run(timeoutMs = Infinity): Promise<FleetSummary> {
     const o = this.options;
-    this.#baselineRss = Deno.memoryUsage().rss;
+    collectGarbage();
+    const base = Deno.memoryUsage();
+    this.#baselineRss = base.rss;
+    this.#baselineHeap = base.heapUsed;
     const shared: Lwm2mClientOptions = {
       endpoint: "",
-      definitions: streetlightDefinitions(),
-      factory: streetlightFactory({ server: o.server, bootstrap: o.bootstrap, lifetimeSec: o.lifetimeSec, queue: o.queue }),
+      // Without a bootstrap server every light has the same account: share it (no copy per light).
+      definitions: streetlightDefinitions(
+        o.server && !o.bootstrap
+          ? { uri: o.server, lifetimeSec: o.lifetimeSec, binding: o.queue ? "UQ" : "U" }
+          : undefined,
+      ),
+      factory: streetlightFactory({
+        server: o.server,
+        bootstrap: o.bootstrap,
+        lifetimeSec: o.lifetimeSec,
+        queue: o.queue,
+      }),
       objects: (endpoint) => streetlightObjects(endpoint),
       requestTimeoutMs: o.requestTimeoutMs,
       queueAwakeMs: o.queueAwakeMs,
@@ -162,10 +192,14 @@ export class Fleet {
     };
     this.#startedAtMs = performance.now();
     const deadline = this.#startedAtMs + timeoutMs;
-    const progressTimer = o.onProgress ? setInterval(() => o.onProgress!(this.progress()), 1000) : undefined;
+    const progressTimer = o.onProgress
+      ? setInterval(() => o.onProgress!(this.progress()), 1000)
+      : undefined;
     try {
       for (let k = 0; k < o.count && !this.#stopping; k++) {
-        while (this.#inFlight >= o.concurrency && performance.now() < deadline && !this.#stopping) await this.#waitSettle(deadline);
+        while (this.#inFlight >= o.concurrency && performance.now() < deadline && !this.#stopping) {
+          await this.#waitSettle(deadline);
+        }
         if (o.ratePerSec > 0) {
           const due = this.#startedAtMs + (k * 1000) / o.ratePerSec;
           const wait = due - performance.now();
@@ -179,7 +213,10 @@ export class Fleet {
         this.#inFlight++;
         client.start();
       }
-      while (this.#registered + this.#failed < this.clients.length && performance.now() < deadline && !this.#stopping) {
+      while (
+        this.#registered + this.#failed < this.clients.length && performance.now() < deadline &&
+        !this.#stopping
+      ) {
         await this.#waitSettle(deadline);
       }
     } finally {
@@ -203,6 +240,7 @@ export class Fleet {
 
   summary(): FleetSummary {
     const p = this.progress();
+    collectGarbage();
     const mem = Deno.memoryUsage();
     const n = Math.max(1, this.clients.length);
     return {
@@ -213,6 +251,7 @@ export class Fleet {
       baselineRssBytes: this.#baselineRss,
       heapUsedBytes: mem.heapUsed,
       bytesPerClient: Math.max(0, mem.rss - this.#baselineRss) / n,
+      heapBytesPerClient: Math.max(0, mem.heapUsed - this.#baselineHeap) / n,
       marginalBytesPerClient: this.#warm && this.clients.length > this.#warm.started
         ? Math.max(0, mem.rss - this.#warm.rss) / (this.clients.length - this.#warm.started)
         : null,
@@ -237,16 +276,24 @@ export class Fleet {
   }
 
   /** De-registers every client (`concurrency` at a time, each bounded) and closes the host. */
-  async stop(options: { deregister?: boolean; timeoutMs?: number; concurrency?: number } = {}): Promise<void> {
+  async stop(
+    options: { deregister?: boolean; timeoutMs?: number; concurrency?: number } = {},
+  ): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#changeTimer);
     this.#wake?.();
     const queue = [...this.clients];
-    const workers = Array.from({ length: Math.min(options.concurrency ?? 256, queue.length) }, async () => {
-      for (let c = queue.pop(); c; c = queue.pop()) {
-        await c.stop({ deregister: options.deregister ?? true, timeoutMs: options.timeoutMs ?? 5000 });
-      }
-    });
+    const workers = Array.from(
+      { length: Math.min(options.concurrency ?? 256, queue.length) },
+      async () => {
+        for (let c = queue.pop(); c; c = queue.pop()) {
+          await c.stop({
+            deregister: options.deregister ?? true,
+            timeoutMs: options.timeoutMs ?? 5000,
+          });
+        }
+      },
+    );
     await Promise.all(workers);
     await this.host.close();
   }

@@ -85,5 +85,6 @@ export function isCompositeValueFormat(f: number): boolean {
 
 /** Formats that can carry several values (Create, instance-level writes). */
 export function isMultiValueFormat(format: number): boolean {
-  return MULTI.has(canonicalFormat(format)) || canonicalFormat(format) === CONTENT_FORMAT_LWM2M_JSON;
+  return MULTI.has(canonicalFormat(format)) ||
+    canonicalFormat(format) === CONTENT_FORMAT_LWM2M_JSON;
 }

@@ -20,7 +20,10 @@ import { SocketPool, splitPeer } from "./sockets.ts";
 
 /** What the host calls on a client. */
 export interface HostedClient {
-  handleRequest(incoming: IncomingRequest, segments: string[]): HandlerResponse | Promise<HandlerResponse>;
+  handleRequest(
+    incoming: IncomingRequest,
+    segments: string[],
+  ): HandlerResponse | Promise<HandlerResponse>;
   observerAdded(observerId: number, peer: string, request: CoapMessage): void;
   observerRemoved(observerId: number): void;
   /** False while asleep in queue mode: its socket's datagrams are dropped. */
@@ -64,7 +67,13 @@ class HostLink implements ClientLink {
   readonly #client: HostedClient;
   readonly #entry: SocketEntry;
 
-  constructor(host: ClientHost, socket: number, root: string, client: HostedClient, entry: SocketEntry) {
+  constructor(
+    host: ClientHost,
+    socket: number,
+    root: string,
+    client: HostedClient,
+    entry: SocketEntry,
+  ) {
     this.#host = host;
     this.socket = socket;
     this.#root = root;
@@ -85,7 +94,7 @@ class HostLink implements ClientLink {
   }
 
   peerFor(remote: string): string {
-    return `${this.socket}@${remote}`;
+    return this.#host.peerOf(this.socket, remote);
   }
 
   resolve(host: string, port: number): Promise<string> {
@@ -121,6 +130,8 @@ export class ClientHost {
   readonly #bindHost: string;
   readonly #sockets: SocketEntry[] = [];
   readonly #observers = new Map<number, HostedClient>();
+  /** The last peer string made per socket: clients sharing a socket share the string too. */
+  readonly #peers: { remote: string; peer: string }[] = [];
   #current = -1;
   #nextRoot = 0;
   #closed = false;
@@ -172,9 +183,20 @@ export class ClientHost {
     return new HostLink(this, index, root, client, entry);
   }
 
+  /** The engine peer "index@ip:port" of `remote` seen from socket `index`. */
+  peerOf(index: number, remote: string): string {
+    const last = this.#peers[index];
+    if (last?.remote === remote) return last.peer;
+    const peer = `${index}@${remote}`;
+    this.#peers[index] = { remote, peer };
+    return peer;
+  }
+
   /** "ip:port" of a host name (IP literals as they are; names through DNS, IPv4 first). */
   async resolve(host: string, port: number): Promise<string> {
-    if (IPV4.test(host) || host.includes(":")) return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    if (IPV4.test(host) || host.includes(":")) {
+      return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    }
     if (host === "localhost") return `127.0.0.1:${port}`;
     const a = await Deno.resolveDns(host, "A").catch(() => [] as string[]);
     if (a.length) return `${a[0]}:${port}`;

@@ -14,8 +14,8 @@ export * from "./definitions.ts";
 export * from "./factory.ts";
 export * from "./scheduler.ts";
 export { ObjectStore } from "./store.ts";
-export { encodeSmartcard, decodeSmartcard, SmartcardError } from "./smartcard.ts";
-export { setTemperature, standardDefinitions, deviceDefinition } from "./std_objects.ts";
+export { decodeSmartcard, encodeSmartcard, SmartcardError } from "./smartcard.ts";
+export { deviceDefinition, setTemperature, standardDefinitions } from "./std_objects.ts";
 export { makePackage } from "./firmware_machine.ts";
 export type { NotificationAttributes } from "./attributes.ts";
 

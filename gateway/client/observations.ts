@@ -11,7 +11,11 @@ import { ContentError, encodeContent } from "../lwm2m/content/mod.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import type { OutgoingResponse } from "../coap/state.ts";
-import { type AttributeTable, effectiveAttributes, type NotificationAttributes } from "./attributes.ts";
+import {
+  type AttributeTable,
+  effectiveAttributes,
+  type NotificationAttributes,
+} from "./attributes.ts";
 import { COAP_205_CONTENT, contentFormatOption } from "./codes.ts";
 import { compositeValues } from "./dm_read.ts";
 import type { ObserveRequest } from "./dm_router.ts";
@@ -115,7 +119,9 @@ export class ClientObservations {
   /** Forgets every observation (new registration, reboot) or those of one server. */
   clear(ssid?: number): void {
     if (!this.#active) return;
-    for (const o of [...this.#active.values()]) if (ssid === undefined || o.ssid === ssid) this.removed(o.observerId);
+    for (const o of [...this.#active.values()]) {
+      if (ssid === undefined || o.ssid === ssid) this.removed(o.observerId);
+    }
     if (ssid === undefined) this.#pending = null;
   }
 
@@ -167,8 +173,12 @@ export class ClientObservations {
     for (const ids of o.spec.paths) {
       const key = "/" + ids.join("/");
       if (ids.length >= 3 && current.has(key)) {
-        const a = o.spec.composite ? { ...effectiveAttributes(table, ids, defaults), ...attrs } : attrs;
-        if (meetsChangeConditions(a, o.lastNotified.get(key), o.previous.get(key), current.get(key))) return true;
+        const a = o.spec.composite
+          ? { ...effectiveAttributes(table, ids, defaults), ...attrs }
+          : attrs;
+        if (
+          meetsChangeConditions(a, o.lastNotified.get(key), o.previous.get(key), current.get(key))
+        ) return true;
       } else if (!sameFlat(o.lastNotified, current, ids.length ? key : undefined)) return true;
     }
     return false;
@@ -208,7 +218,13 @@ export class ClientObservations {
     const ctx = this.#host.dmContext(o.ssid);
     const target = o.spec.composite ? new Lwm2mPath([]) : new Lwm2mPath(o.spec.paths[0]);
     try {
-      const payload = encodeContent(o.spec.format, values, target, ctx.store.definitions.models, ctx.codec);
+      const payload = encodeContent(
+        o.spec.format,
+        values,
+        target,
+        ctx.store.definitions.models,
+        ctx.codec,
+      );
       return { code: COAP_205_CONTENT, options: [contentFormatOption(o.spec.format)], payload };
     } catch (e) {
       if (e instanceof ContentError) return null;

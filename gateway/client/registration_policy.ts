@@ -98,14 +98,28 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
 
 /** Starting (or restarting) registration with a server. */
 export function startRegistration(policy: RetryPolicy, nowMs: number): RegistrationDecision {
-  const state: RegistrationState = { phase: "waiting", attempt: 1, sequence: 1, location: null, lastSuccessMs: 0 };
-  if (policy.initialDelayMs > 0) return { kind: "wait", atMs: nowMs + policy.initialDelayMs, state };
+  const state: RegistrationState = {
+    phase: "waiting",
+    attempt: 1,
+    sequence: 1,
+    location: null,
+    lastSuccessMs: 0,
+  };
+  if (policy.initialDelayMs > 0) {
+    return { kind: "wait", atMs: nowMs + policy.initialDelayMs, state };
+  }
   return { kind: "register", state: { ...state, phase: "registering" } };
 }
 
 /** A timer set by a `wait` decision fired. */
-export function onTimer(state: RegistrationState, lifetimeSec: number, nowMs: number): RegistrationDecision {
-  if (state.phase === "waiting") return { kind: "register", state: { ...state, phase: "registering" } };
+export function onTimer(
+  state: RegistrationState,
+  lifetimeSec: number,
+  nowMs: number,
+): RegistrationDecision {
+  if (state.phase === "waiting") {
+    return { kind: "register", state: { ...state, phase: "registering" } };
+  }
   if (state.phase === "registered") {
     const due = updateDueAtMs(state.lastSuccessMs, lifetimeSec);
     if (nowMs >= due) return { kind: "update", state: { ...state, phase: "updating" } };
@@ -116,7 +130,9 @@ export function onTimer(state: RegistrationState, lifetimeSec: number, nowMs: nu
 
 /** An Update is wanted now (objects or binding changed, Registration Update Trigger, wake-up). */
 export function requestUpdate(state: RegistrationState): RegistrationDecision | null {
-  return state.phase === "registered" ? { kind: "update", state: { ...state, phase: "updating" } } : null;
+  return state.phase === "registered"
+    ? { kind: "update", state: { ...state, phase: "updating" } }
+    : null;
 }
 
 /** The answer to a Register: the location on 2.01, else a failure (timeout or error code). */
@@ -128,7 +144,13 @@ export function onRegisterResult(
   nowMs: number,
 ): RegistrationDecision {
   if (location !== null) {
-    const next: RegistrationState = { phase: "registered", attempt: 1, sequence: 1, location, lastSuccessMs: nowMs };
+    const next: RegistrationState = {
+      phase: "registered",
+      attempt: 1,
+      sequence: 1,
+      location,
+      lastSuccessMs: nowMs,
+    };
     return { kind: "wait", atMs: updateDueAtMs(nowMs, lifetimeSec), state: next };
   }
   if (state.attempt < policy.retryCount) {
@@ -146,7 +168,9 @@ export function onRegisterResult(
     };
   }
   const failed: RegistrationState = { ...state, phase: "failed" };
-  return policy.bootstrapOnFailure ? { kind: "bootstrap", state: failed } : { kind: "failed", state: failed };
+  return policy.bootstrapOnFailure
+    ? { kind: "bootstrap", state: failed }
+    : { kind: "failed", state: failed };
 }
 
 /**
@@ -163,7 +187,10 @@ export function onUpdateResult(
     const next: RegistrationState = { ...state, phase: "registered", lastSuccessMs: nowMs };
     return { kind: "wait", atMs: updateDueAtMs(nowMs, lifetimeSec), state: next };
   }
-  return { kind: "register", state: { phase: "registering", attempt: 1, sequence: 1, location: null, lastSuccessMs: 0 } };
+  return {
+    kind: "register",
+    state: { phase: "registering", attempt: 1, sequence: 1, location: null, lastSuccessMs: 0 },
+  };
 }
 
 // ---- Register / Update content (§2.1-§2.3) ----
@@ -184,13 +211,20 @@ export interface RegisterParams {
 
 /** Register query (lwm2m-interfaces.md §2.2; 1.1: Q without value for queue mode). */
 export function registerQuery(p: RegisterParams): string[] {
-  const q = [`ep=${p.endpoint}`, `lt=${p.lifetimeSec}`, `lwm2m=${p.lwm2mVersion}`, `b=${p.binding}`];
+  const q = [
+    `ep=${p.endpoint}`,
+    `lt=${p.lifetimeSec}`,
+    `lwm2m=${p.lwm2mVersion}`,
+    `b=${p.binding}`,
+  ];
   if (p.queue) q.push("Q");
   return q;
 }
 
 /** Update query: only what changed (§2.4). */
-export function updateQuery(changed: { lifetimeSec?: number; binding?: string; queue?: boolean }): string[] {
+export function updateQuery(
+  changed: { lifetimeSec?: number; binding?: string; queue?: boolean },
+): string[] {
   const q: string[] = [];
   if (changed.lifetimeSec !== undefined) q.push(`lt=${changed.lifetimeSec}`);
   if (changed.binding !== undefined) q.push(`b=${changed.binding}`);
@@ -212,7 +246,11 @@ const UNLISTED = new Set([0, 21, 23]);
  * alternate root `</p>;rt="oma.lwm2m";ct=...`), then each object with instances as `</O/I>`,
  * objects without as `</O>`, with `ver=` when the object version is not 1.0.
  */
-export function objectListPayload(objects: readonly ObjectEntry[], formats: readonly number[], rootPath = "/"): string {
+export function objectListPayload(
+  objects: readonly ObjectEntry[],
+  formats: readonly number[],
+  rootPath = "/",
+): string {
   const prefix = rootPath === "/" ? "" : rootPath;
   const root: Link = prefix
     ? { uri: prefix, params: { rt: "oma.lwm2m", ct: formats.join(" ") } }
@@ -223,7 +261,9 @@ export function objectListPayload(objects: readonly ObjectEntry[], formats: read
     const ver: Record<string, string> = o.version !== "1.0" ? { ver: o.version } : {};
     if (o.instances.length === 0) links.push({ uri: `${prefix}/${o.objectId}`, params: ver });
     else {
-      o.instances.forEach((i, k) => links.push({ uri: `${prefix}/${o.objectId}/${i}`, params: k === 0 ? ver : {} }));
+      o.instances.forEach((i, k) =>
+        links.push({ uri: `${prefix}/${o.objectId}/${i}`, params: k === 0 ? ver : {} })
+      );
     }
   }
   return formatLinkFormat(links);
@@ -231,11 +271,19 @@ export function objectListPayload(objects: readonly ObjectEntry[], formats: read
 
 /** A coap:// (or coaps://) server URI: scheme, host (IPv6 without brackets) and port. */
 export function parseServerUri(uri: string): { scheme: string; host: string; port: number } | null {
-  const m = /^(coaps?|https?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?(\/[^?#]*)?(?:\?.*)?$/.exec(uri.trim());
+  const m = /^(coaps?|https?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?(\/[^?#]*)?(?:\?.*)?$/.exec(
+    uri.trim(),
+  );
   if (!m) return null;
   const scheme = m[1];
   const host = m[2].startsWith("[") ? m[2].slice(1, -1) : m[2];
-  const defaultPort = scheme === "coap" ? 5683 : scheme === "coaps" ? 5684 : scheme === "http" ? 80 : 443;
+  const defaultPort = scheme === "coap"
+    ? 5683
+    : scheme === "coaps"
+    ? 5684
+    : scheme === "http"
+    ? 80
+    : 443;
   const port = m[3] ? Number(m[3]) : defaultPort;
   return port > 0 && port <= 65535 ? { scheme, host, port } : null;
 }

@@ -189,7 +189,10 @@ export class Registrations {
     for (const a of this.accounts) {
       if (ssid !== undefined && a.ssid !== ssid) continue;
       this.#host.scheduler.cancel(a.timer);
-      this.#apply(a, { kind: "register", state: { ...a.state, phase: "registering", attempt: 1, sequence: 1 } });
+      this.#apply(a, {
+        kind: "register",
+        state: { ...a.state, phase: "registering", attempt: 1, sequence: 1 },
+      });
     }
   }
 
@@ -261,7 +264,10 @@ export class Registrations {
     return a.peer;
   }
 
-  async #send(a: Account, build: (peer: string) => Parameters<ClientLink["request"]>[1]): Promise<RequestResult | null> {
+  async #send(
+    a: Account,
+    build: (peer: string) => Parameters<ClientLink["request"]>[1],
+  ): Promise<RequestResult | null> {
     const h = this.#host;
     const generation = this.#generation;
     a.inFlight = true;
@@ -285,15 +291,24 @@ export class Registrations {
     const generation = this.#generation;
     const parsed = parseServerUri(a.uri);
     if (parsed?.scheme === "coaps") {
-      h.registrationEvent("registrationGaveUp", a.ssid, `${a.uri}: coaps (DTLS) arrives with issue 8`);
+      h.registrationEvent(
+        "registrationGaveUp",
+        a.ssid,
+        `${a.uri}: coaps (DTLS) arrives with issue 8`,
+      );
       a.state = { ...a.state, phase: "failed" };
       return;
     }
-    const payload = te.encode(objectListPayload(this.#objects(), h.formats, h.currentLink()?.rootPath ?? "/"));
+    const payload = te.encode(
+      objectListPayload(this.#objects(), h.formats, h.currentLink()?.rootPath ?? "/"),
+    );
     const result = await this.#send(a, () => ({
       code: POST,
       options: [
-        ...uriOptions("/rd", registerQuery({ endpoint: h.endpoint, lwm2mVersion: h.lwm2mVersion, ...p })),
+        ...uriOptions(
+          "/rd",
+          registerQuery({ endpoint: h.endpoint, lwm2mVersion: h.lwm2mVersion, ...p }),
+        ),
         { number: OPTION.CONTENT_FORMAT, value: encodeUint(CONTENT_FORMAT_LINK) },
       ],
       payload,
@@ -301,10 +316,18 @@ export class Registrations {
     if (generation !== this.#generation) return;
     let location: string | null = null;
     if (result?.kind === "response" && result.response.code === 65) {
-      const segments = result.response.options.filter((o) => o.number === OPTION.LOCATION_PATH).map((o) => td.decode(o.value));
+      const segments = result.response.options.filter((o) => o.number === OPTION.LOCATION_PATH).map(
+        (o) => td.decode(o.value),
+      );
       location = "/" + (segments.length ? segments.join("/") : "rd");
     }
-    const decision = onRegisterResult(a.state, a.policy, location, p.lifetimeSec, h.scheduler.nowMs());
+    const decision = onRegisterResult(
+      a.state,
+      a.policy,
+      location,
+      p.lifetimeSec,
+      h.scheduler.nowMs(),
+    );
     if (location) {
       a.sent = p;
       a.objectsDirty = false;
@@ -333,7 +356,13 @@ export class Registrations {
       const options = uriOptions(location, updateQuery(changes));
       if (!withObjects) return { code: POST, options };
       options.push({ number: OPTION.CONTENT_FORMAT, value: encodeUint(CONTENT_FORMAT_LINK) });
-      return { code: POST, options, payload: te.encode(objectListPayload(this.#objects(), h.formats, h.currentLink()?.rootPath ?? "/")) };
+      return {
+        code: POST,
+        options,
+        payload: te.encode(
+          objectListPayload(this.#objects(), h.formats, h.currentLink()?.rootPath ?? "/"),
+        ),
+      };
     });
     if (generation !== this.#generation) return;
     const ok = result?.kind === "response" && result.response.code === 68;
@@ -353,7 +382,11 @@ export class Registrations {
     if (!location || !a.peer || !link) return;
     a.state = { ...a.state, location: null, phase: "waiting" };
     this.#host.wake();
-    const result = await link.request(a.peer, { code: DELETE, options: uriOptions(location) }, timeoutMs);
+    const result = await link.request(
+      a.peer,
+      { code: DELETE, options: uriOptions(location) },
+      timeoutMs,
+    );
     this.#host.registrationEvent("deregistered", a.ssid, describe(result));
   }
 }

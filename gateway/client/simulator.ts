@@ -7,7 +7,13 @@
  * --duration). Exit status: 0 done, 1 some client failed to register, 2 bad flags.
  */
 
-import { Fleet, FLEET_DEFAULTS, type FleetOptions, type FleetProgress, type FleetSummary } from "./fleet.ts";
+import {
+  Fleet,
+  FLEET_DEFAULTS,
+  type FleetOptions,
+  type FleetProgress,
+  type FleetSummary,
+} from "./fleet.ts";
 import { parseServerUri } from "./registration_policy.ts";
 
 export const USAGE = `deno task simulate --server URI --count N --prefix P [options]
@@ -27,6 +33,10 @@ export const USAGE = `deno task simulate --server URI --count N --prefix P [opti
   --bind HOST           address the client sockets bind to (default 0.0.0.0)
   --json                print the summary as one JSON line
   --help                this text`;
+
+function n0(v: number | string): number {
+  return typeof v === "number" ? v : 0;
+}
 
 export type SimulatorArgs =
   | { kind: "run"; fleet: FleetOptions; durationSec: number | null; json: boolean }
@@ -56,8 +66,21 @@ export function parseSimulatorArgs(args: readonly string[]): SimulatorArgs {
   }
   if (values.has("help")) return { kind: "help" };
   const known = new Set([
-    "server", "count", "prefix", "rate", "lifetime", "queue", "psk-key", "bootstrap", "per-socket",
-    "concurrency", "change-interval", "duration", "bind", "json", "help",
+    "server",
+    "count",
+    "prefix",
+    "rate",
+    "lifetime",
+    "queue",
+    "psk-key",
+    "bootstrap",
+    "per-socket",
+    "concurrency",
+    "change-interval",
+    "duration",
+    "bind",
+    "json",
+    "help",
   ]);
   for (const k of values.keys()) if (!known.has(k)) return error(`unknown flag --${k}`);
   if (values.has("psk-key")) return error("--psk-key: DTLS arrives with issue 8");
@@ -68,7 +91,9 @@ export function parseSimulatorArgs(args: readonly string[]): SimulatorArgs {
   const int = (name: string, fallback: number, min: number, max: number): number | string => {
     const v = text(name);
     if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) return `--${name} must be an integer in ${min}..${max}`;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      return `--${name} must be an integer in ${min}..${max}`;
+    }
     return Number(v);
   };
   const server = text("server");
@@ -77,7 +102,9 @@ export function parseSimulatorArgs(args: readonly string[]): SimulatorArgs {
   for (const [flag, uri] of [["server", server], ["bootstrap", bootstrap]] as const) {
     if (uri === undefined) continue;
     const p = parseServerUri(uri);
-    if (!p || (p.scheme !== "coap" && p.scheme !== "coaps")) return error(`--${flag} must be coap://host:port, got ${uri}`);
+    if (!p || (p.scheme !== "coap" && p.scheme !== "coaps")) {
+      return error(`--${flag} must be coap://host:port, got ${uri}`);
+    }
     if (p.scheme === "coaps") return error(`--${flag} ${uri}: coaps (DTLS) arrives with issue 8`);
   }
   const numbers = {
@@ -89,9 +116,14 @@ export function parseSimulatorArgs(args: readonly string[]): SimulatorArgs {
     duration: int("duration", -1, 0, 2 ** 31 - 1),
   };
   for (const v of Object.values(numbers)) if (typeof v === "string") return error(v);
+  if (bootstrap && (n0(numbers.perSocket)) > 1) {
+    return error("--bootstrap needs one socket per client (bootstrap requests carry no root path)");
+  }
   const rateText = text("rate");
   const rate = rateText === undefined ? 0 : Number(rateText.replace(/\/s$/, ""));
-  if (!Number.isFinite(rate) || rate < 0) return error(`--rate must be a positive number per second`);
+  if (!Number.isFinite(rate) || rate < 0) {
+    return error(`--rate must be a positive number per second`);
+  }
   const n = numbers as Record<keyof typeof numbers, number>;
   return {
     kind: "run",
@@ -117,7 +149,9 @@ export function parseSimulatorArgs(args: readonly string[]): SimulatorArgs {
 /** Open files allowed to this process (Linux /proc/self/limits), or null when unknown. */
 export function openFileLimit(): number | null {
   try {
-    const line = Deno.readTextFileSync("/proc/self/limits").split("\n").find((l) => l.startsWith("Max open files"));
+    const line = Deno.readTextFileSync("/proc/self/limits").split("\n").find((l) =>
+      l.startsWith("Max open files")
+    );
     const soft = line?.split(/\s{2,}/)[1];
     return soft && /^\d+$/.test(soft) ? Number(soft) : null;
   } catch {
@@ -135,15 +169,27 @@ function mb(bytes: number): string {
 
 export function progressLine(p: FleetProgress, count: number): string {
   const rate = p.elapsedMs > 0 ? (p.registered * 1000) / p.elapsedMs : 0;
-  return `registering: ${p.registered}/${count} registered, ${p.failed} failed, ${p.started - p.registered - p.failed} pending, ${rate.toFixed(0)}/s`;
+  return `registering: ${p.registered}/${count} registered, ${p.failed} failed, ${
+    p.started - p.registered - p.failed
+  } pending, ${rate.toFixed(0)}/s`;
 }
 
 export function summaryLines(s: FleetSummary, perSocket: number): string[] {
   return [
-    `registered ${s.registered}/${s.count} clients in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.ratePerSec.toFixed(1)}/s); ${s.failed} failed, ${s.count - s.registered - s.failed} unsettled`,
-    `memory: ${mb(s.rssBytes)} RSS, ${mb(s.rssBytes - s.baselineRssBytes)} for ${s.started} clients = ${kb(s.bytesPerClient)} per client` +
-    (s.marginalBytesPerClient !== null ? `, ${kb(s.marginalBytesPerClient)} marginal (after the first 10%)` : "") +
-    ` (heap ${mb(s.heapUsedBytes)}); ${s.sockets} UDP sockets (${perSocket} client${perSocket > 1 ? "s" : ""} per socket)`,
+    `registered ${s.registered}/${s.count} clients in ${(s.elapsedMs / 1000).toFixed(1)} s (${
+      s.ratePerSec.toFixed(1)
+    }/s); ${s.failed} failed, ${s.count - s.registered - s.failed} unsettled`,
+    `memory: ${mb(s.rssBytes)} RSS, ${
+      mb(s.rssBytes - s.baselineRssBytes)
+    } for ${s.started} clients = ${kb(s.bytesPerClient)} per client` +
+    (s.marginalBytesPerClient !== null
+      ? `, ${kb(s.marginalBytesPerClient)} marginal (after the first 10%)`
+      : "") +
+    ` (JS heap ${
+      kb(s.heapBytesPerClient)
+    } per client); ${s.sockets} UDP sockets (${perSocket} client${
+      perSocket > 1 ? "s" : ""
+    } per socket)`,
   ];
 }
 
@@ -163,7 +209,9 @@ async function main(args: string[]): Promise<number> {
   if (limit !== null && sockets + 64 > limit) {
     console.error(
       `${sockets} sockets need more open files than this process may have (${limit}). Deno raises its soft limit ` +
-        `to the hard one at start; raise the hard limit (ulimit -Hn, LimitNOFILE=) or share sockets with --per-socket ${Math.ceil(o.count / (limit - 64))}.`,
+        `to the hard one at start; raise the hard limit (ulimit -Hn, LimitNOFILE=) or share sockets with --per-socket ${
+          Math.ceil(o.count / (limit - 64))
+        }.`,
     );
     return 2;
   }
@@ -183,7 +231,11 @@ async function main(args: string[]): Promise<number> {
       console.error(`\nde-registering ${fleet.registered} clients...`);
       const t0 = performance.now();
       await fleet.stop({ deregister: true });
-      console.error(`de-registered ${fleet.deregistered} clients in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.error(
+        `de-registered ${fleet.deregistered} clients in ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s`,
+      );
     })();
   const onSignal = () => {
     interrupted = true;
@@ -193,8 +245,9 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGTERM", onSignal);
   const summary = await fleet.run();
   if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
-  if (parsed.json) console.log(JSON.stringify({ ...summary, clientsPerSocket: o.clientsPerSocket }));
-  else for (const line of summaryLines(summary, o.clientsPerSocket)) console.log(line);
+  if (parsed.json) {
+    console.log(JSON.stringify({ ...summary, clientsPerSocket: o.clientsPerSocket }));
+  } else for (const line of summaryLines(summary, o.clientsPerSocket)) console.log(line);
   if (!interrupted) {
     fleet.startChanges();
     if (parsed.durationSec !== null) {

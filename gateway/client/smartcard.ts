@@ -10,7 +10,12 @@
 
 import type { Codec } from "../../codec-wasm/mod.ts";
 import type { ModelRegistry } from "../../objects/model.ts";
-import { ContentError, CONTENT_FORMAT_TLV, decodeContent, encodeContent } from "../lwm2m/content/mod.ts";
+import {
+  CONTENT_FORMAT_TLV,
+  ContentError,
+  decodeContent,
+  encodeContent,
+} from "../lwm2m/content/mod.ts";
 import { Lwm2mPath } from "../lwm2m/path.ts";
 import type { Lwm2mValues } from "../lwm2m/values.ts";
 import type { InstanceSpec } from "./factory.ts";
@@ -27,19 +32,33 @@ export class SmartcardError extends Error {
 const RECORD_HEADER = 6;
 
 /** The instances a card file carries (throws SmartcardError on a malformed file). */
-export function decodeSmartcard(bytes: Uint8Array, models: ModelRegistry, codec: Codec): InstanceSpec[] {
+export function decodeSmartcard(
+  bytes: Uint8Array,
+  models: ModelRegistry,
+  codec: Codec,
+): InstanceSpec[] {
   const out: InstanceSpec[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   while (at < bytes.length) {
-    if (bytes.length - at < RECORD_HEADER) throw new SmartcardError(`truncated record header at byte ${at}`);
+    if (bytes.length - at < RECORD_HEADER) {
+      throw new SmartcardError(`truncated record header at byte ${at}`);
+    }
     const objectId = view.getUint16(at);
     const length = view.getUint32(at + 2);
     at += RECORD_HEADER;
-    if (length > bytes.length - at) throw new SmartcardError(`record of object ${objectId} is truncated`);
+    if (length > bytes.length - at) {
+      throw new SmartcardError(`record of object ${objectId} is truncated`);
+    }
     let values: Lwm2mValues;
     try {
-      values = decodeContent(CONTENT_FORMAT_TLV, bytes.subarray(at, at + length), new Lwm2mPath([objectId]), models, codec);
+      values = decodeContent(
+        CONTENT_FORMAT_TLV,
+        bytes.subarray(at, at + length),
+        new Lwm2mPath([objectId]),
+        models,
+        codec,
+      );
     } catch (e) {
       if (e instanceof ContentError || e instanceof RangeError) {
         throw new SmartcardError(`object ${objectId}: ${(e as Error).message}`);
@@ -49,7 +68,9 @@ export function decodeSmartcard(bytes: Uint8Array, models: ModelRegistry, codec:
     at += length;
     const tree = codec.decodeTlv(bytes.subarray(at - length, at));
     for (const entry of tree) {
-      if (entry.kind !== "objectInstance") throw new SmartcardError(`object ${objectId}: expected Object-Instance TLVs`);
+      if (entry.kind !== "objectInstance") {
+        throw new SmartcardError(`object ${objectId}: expected Object-Instance TLVs`);
+      }
       if (!out.some((s) => s.objectId === objectId && s.instanceId === entry.id)) {
         out.push({ objectId, instanceId: entry.id, values: new Map() });
       }
@@ -63,7 +84,11 @@ export function decodeSmartcard(bytes: Uint8Array, models: ModelRegistry, codec:
 }
 
 /** A card file for instances (tests, tooling). */
-export function encodeSmartcard(instances: readonly InstanceSpec[], models: ModelRegistry, codec: Codec): Uint8Array {
+export function encodeSmartcard(
+  instances: readonly InstanceSpec[],
+  models: ModelRegistry,
+  codec: Codec,
+): Uint8Array {
   const byObject = new Map<number, Lwm2mValues>();
   for (const s of instances) {
     let flat = byObject.get(s.objectId);

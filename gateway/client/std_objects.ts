@@ -18,7 +18,12 @@ import {
   TEMPERATURE_MODEL,
 } from "../../objects/mod.ts";
 import { coreModels } from "../../objects/mod.ts";
-import { DefinitionSet, type HandlerContext, type ObjectDefinition, type ResourceValue } from "./definitions.ts";
+import {
+  DefinitionSet,
+  type HandlerContext,
+  type ObjectDefinition,
+  type ResourceValue,
+} from "./definitions.ts";
 import { FIRMWARE_DEFINITION } from "./firmware_object.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { ObjectStore } from "./store.ts";
@@ -79,7 +84,9 @@ export const ACCESS_CONTROL_DEFINITION: ObjectDefinition = {
 };
 
 /** Device 3; `shared` overrides the fleet-wide identity values. */
-export function deviceDefinition(shared: Readonly<Record<number, ResourceValue>> = {}): ObjectDefinition {
+export function deviceDefinition(
+  shared: Readonly<Record<number, ResourceValue>> = {},
+): ObjectDefinition {
   return {
     model: DEVICE_MODEL,
     creatable: false,
@@ -165,7 +172,12 @@ export const TEMPERATURE_DEFINITION: ObjectDefinition = {
 };
 
 /** Sets a temperature reading with min/max and timestamp (what a sensor driver does). */
-export function setTemperature(store: ObjectStore, instanceId: number, value: number, wallSec: number): void {
+export function setTemperature(
+  store: ObjectStore,
+  instanceId: number,
+  value: number,
+  wallSec: number,
+): void {
   const min = numberOf(store.get(3303, instanceId, 5601));
   const max = numberOf(store.get(3303, instanceId, 5602));
   if (min === undefined || value < min) store.set(3303, instanceId, 5601, value);
@@ -187,7 +199,12 @@ export const LIGHT_CONTROL_DEFINITION: ObjectDefinition = {
         const since = numberOf(s.get(3311, i, ON_SINCE));
         if (value && !on) s.set(3311, i, ON_SINCE, wallSec(ctx));
         if (!value && on && since !== undefined) {
-          s.set(3311, i, ON_ACCUMULATED, (numberOf(s.get(3311, i, ON_ACCUMULATED)) ?? 0) + wallSec(ctx) - since);
+          s.set(
+            3311,
+            i,
+            ON_ACCUMULATED,
+            (numberOf(s.get(3311, i, ON_ACCUMULATED)) ?? 0) + wallSec(ctx) - since,
+          );
           s.deleteResource(3311, i, ON_SINCE);
         }
       },
@@ -198,13 +215,17 @@ export const LIGHT_CONTROL_DEFINITION: ObjectDefinition = {
         const i = ctx.instanceId;
         const acc = numberOf(s.get(3311, i, ON_ACCUMULATED)) ?? 0;
         const since = numberOf(s.get(3311, i, ON_SINCE));
-        return s.get(3311, i, 5850) === true && since !== undefined ? acc + wallSec(ctx) - since : acc;
+        return s.get(3311, i, 5850) === true && since !== undefined
+          ? acc + wallSec(ctx) - since
+          : acc;
       },
       write: (ctx, value) => {
         if (typeof value !== "number") return 128;
         const s = host(ctx).store;
         s.set(3311, ctx.instanceId, ON_ACCUMULATED, value);
-        if (s.get(3311, ctx.instanceId, 5850) === true) s.set(3311, ctx.instanceId, ON_SINCE, wallSec(ctx));
+        if (s.get(3311, ctx.instanceId, 5850) === true) {
+          s.set(3311, ctx.instanceId, ON_SINCE, wallSec(ctx));
+        }
         return { store: null };
       },
     },

@@ -27,12 +27,16 @@ function ids(k: number): [number, number, number] {
   return [(oi - i) / SPAN, i, r];
 }
 
-export type ChangeListener = (objectId: number, instanceId: number, resourceId: number | null) => void;
+export type ChangeListener = (
+  objectId: number,
+  instanceId: number,
+  resourceId: number | null,
+) => void;
 
 export class ObjectStore {
   definitions: DefinitionSet;
-  readonly #keys: number[] = [];
-  readonly #vals: (ResourceValue | null)[] = [];
+  #keys: number[] = [];
+  #vals: (ResourceValue | null)[] = [];
   /** Called after every change (resourceId null: instance created or deleted). */
   onChange: ChangeListener | null = null;
 
@@ -89,7 +93,11 @@ export class ObjectStore {
   resourceIds(o: number, i: number): number[] {
     const out = new Set(this.ownResourceIds(o, i));
     const shared = this.definitions.get(o)?.shared;
-    if (shared && this.hasInstance(o, i)) for (const r of Object.keys(shared)) out.add(Number(r));
+    if (shared && this.hasInstance(o, i)) {
+      for (const r of Object.keys(shared)) {
+        out.add(Number(r));
+      }
+    }
     return [...out].sort((a, b) => a - b);
   }
 
@@ -116,11 +124,18 @@ export class ObjectStore {
     return this.get(o, i, r) !== undefined;
   }
 
-  /** Creates the instance if needed and sets resources from `values` (resource id -> value). */
+  /**
+   * Creates the instance if needed and sets resources from `values` (resource id -> value). A
+   * value equal to the definition's shared one is not stored again.
+   */
   createInstance(o: number, i: number, values: Iterable<[number, ResourceValue]> = []): void {
     const created = !this.hasInstance(o, i);
     if (created) this.#put(key(o, i, MARKER), null);
-    for (const [r, v] of values) this.#put(key(o, i, r), v);
+    const shared = this.definitions.get(o)?.shared;
+    for (const [r, v] of values) {
+      if (shared && shared[r] !== undefined && sameValue(shared[r], v)) this.#remove(key(o, i, r));
+      else this.#put(key(o, i, r), v);
+    }
     if (created) this.onChange?.(o, i, null);
   }
 
@@ -167,6 +182,12 @@ export class ObjectStore {
     return out;
   }
 
+  /** Trims the arrays to their length (after building a device: a fleet holds thousands). */
+  compact(): void {
+    this.#keys = this.#keys.slice();
+    this.#vals = this.#vals.slice();
+  }
+
   /** Number of stored entries (for memory accounting). */
   get size(): number {
     return this.#keys.length;
@@ -185,7 +206,9 @@ export function sameValue(a: ResourceValue | undefined, b: ResourceValue | undef
   if (a instanceof Uint8Array && b instanceof Uint8Array) {
     return a.length === b.length && a.every((x, n) => x === b[n]);
   }
-  if (typeof a === "object" && typeof b === "object" && !(a instanceof Map) && !(b instanceof Map)) {
+  if (
+    typeof a === "object" && typeof b === "object" && !(a instanceof Map) && !(b instanceof Map)
+  ) {
     const la = a as { objectId?: number; instanceId?: number };
     const lb = b as { objectId?: number; instanceId?: number };
     return la.objectId === lb.objectId && la.instanceId === lb.instanceId;

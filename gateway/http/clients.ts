@@ -55,7 +55,8 @@ const queuedSchema = z.object({
   state: z.literal("queued"),
   expiresAt: z.string(),
 });
-const attributeBody = z.record(
+// partialRecord: with enum keys zod 4's z.record demands every key, refusing {"pmin":10}.
+const attributeBody = z.partialRecord(
   z.enum(["pmin", "pmax", "gt", "lt", "st", "epmin", "epmax", "edge", "con", "hqmax"]),
   z.union([z.number(), z.boolean(), z.null()]),
 );
@@ -418,8 +419,9 @@ export function clientRoutes(deps: ApiDeps): RouteSpec[] {
         200: { description: "request state" },
         404: { description: "unknown request", schema: errorSchema },
       },
-      handler: (c, { params }) => {
-        const q = serverOf(deps).queue.status(params.id);
+      handler: async (c, { params }) => {
+        // In a cluster the request may be held by another node (issue 10).
+        const q = await serverOf(deps).queue.statusAnywhere(params.id);
         if (!q) throw new HttpError(404, "request_not_found", `no request ${params.id}`);
         return c.json({
           requestId: q.requestId,

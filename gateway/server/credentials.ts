@@ -134,6 +134,27 @@ export class SecurityStore {
     return old;
   }
 
+  /**
+   * Another gateway node changed the stored credential `key` (`{role}/{endpoint}`; issue 10):
+   * index what the store holds now, so DTLS handshakes on this node use it.
+   */
+  async applyRemote(key: string): Promise<void> {
+    await this.ready();
+    const stored = await this.#store.get<StoredCredential>(NAMESPACES.security, key);
+    const old = this.#byKey.get(key);
+    if (old?.mode === "psk") this.#byIdentity.delete(`${old.role}/${old.identity}`);
+    this.#byKey.delete(key);
+    if (stored) this.#index(stored);
+  }
+
+  /** Cluster: reads every credential again (after missed change announcements). */
+  async reload(): Promise<void> {
+    const all = await this.#store.list<StoredCredential>(NAMESPACES.security);
+    this.#byKey.clear();
+    this.#byIdentity.clear();
+    for (const { value } of all) this.#index(value);
+  }
+
   /** Every credential of a role, by endpoint name. */
   async list(role: CredentialRole = "server"): Promise<StoredCredential[]> {
     await this.ready();

@@ -55,16 +55,27 @@ export class EventBus {
   }
 
   emit(type: EventType, endpoint: string, data: Record<string, unknown> = {}): GatewayEvent {
-    const event: GatewayEvent = {
+    return this.#deliver({
       ...data,
       type,
       endpoint,
       time: new Date(this.#clock()).toISOString(),
       seq: ++this.#seq,
-    };
+    });
+  }
+
+  /**
+   * Delivers an event that happened on another gateway node (gateway/cluster, issue 10): its type,
+   * endpoint, time and data as they were, with a sequence number of this process.
+   */
+  relay(event: { type: EventType; endpoint: string; time: string }): GatewayEvent {
+    return this.#deliver({ ...event, seq: ++this.#seq });
+  }
+
+  #deliver(event: GatewayEvent): GatewayEvent {
     for (const { filter, listener } of this.#listeners) {
-      if (filter.endpoints && !filter.endpoints.has(endpoint)) continue;
-      if (filter.types && !filter.types.has(type)) continue;
+      if (filter.endpoints && !filter.endpoints.has(event.endpoint)) continue;
+      if (filter.types && !filter.types.has(event.type)) continue;
       try {
         listener(event);
       } catch (error) {

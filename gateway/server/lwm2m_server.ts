@@ -87,6 +87,8 @@ export class Lwm2mServer {
   #closed = false;
   /** Endpoint names in order, for paged listing of 100,000 clients. */
   readonly #names = new SortedKeys();
+  /** Peer address -> endpoint, a cache for Send (POST /dp comes from an address). */
+  readonly #byAddress = new Map<string, string>();
 
   constructor(engine: CoapEngine, options: Lwm2mServerOptions) {
     this.engine = engine;
@@ -171,6 +173,12 @@ export class Lwm2mServer {
   removeQuietly(endpoint: string): void {
     registry.remove(this.registry, endpoint);
     this.#names.delete(endpoint);
+    const cluster = this.options.cluster;
+    if (cluster?.isLocal(endpoint)) {
+      // This node held the device: its queued requests end here (once), as on a single node.
+      this.queue.failAll(endpoint, { kind: "notRegistered" });
+      cluster.forgetDevice(endpoint);
+    }
     this.releaseDevice(endpoint);
   }
 
@@ -246,10 +254,12 @@ export class Lwm2mServer {
     });
     this.#arm();
     if (this.options.cluster) {
-      adoptDevice(this, r.endpoint, false).then(() => {
-        this.observations.reissue(r.endpoint);
-        this.queue.flush(r.endpoint);
-      }, (e) => this.log("warn", `adopting ${r.endpoint}: ${e}`));
+      adoptDevice(this, r.endpoint, false)
+        .catch((e) => this.log("warn", `adopting ${r.endpoint}: ${e}`))
+        .then(() => {
+          this.observations.reissue(r.endpoint);
+          this.queue.flush(r.endpoint);
+        });
       return;
     }
     this.observations.reissue(r.endpoint);
@@ -288,9 +298,17 @@ export class Lwm2mServer {
     this.#arm();
   }
 
-  /** The registration a peer address belongs to, if any. */
+  /** The registration a peer address belongs to, if any (cached; checked on every hit). */
   byPeer(peer: string): Registration | undefined {
-    for (const r of this.registry.byEndpoint.values()) if (r.address === peer) return r;
+    const cached = this.registry.byEndpoint.get(this.#byAddress.get(peer) ?? "");
+    if (cached?.address === peer) return cached;
+    for (const r of this.registry.byEndpoint.values()) {
+      if (r.address === peer) {
+        this.#byAddress.set(peer, r.endpoint);
+        return r;
+      }
+    }
+    this.#byAddress.delete(peer);
     return undefined;
   }
 

@@ -3,6 +3,8 @@
  * endpoint in the Store, issued to the device (with content-format fallback), re-issued after
  * every new Register (the device forgets them, lwm2m-interfaces.md §5) and restored after a
  * restart of the gateway with their tokens, so notifications keep flowing without a re-Register.
+ * In a cluster (issue 10) every node knows every record; only the device's owner node holds the
+ * live CoAP side, and observe/cancel requests made on other nodes are forwarded to it.
  */
 
 import type { CoapMessage } from "../../codec-wasm/types.ts";
@@ -38,7 +40,7 @@ interface Live {
   format: number;
 }
 
-function storeKey(o: ObservationRecord): string {
+function storeKey(o: Pick<ObservationRecord, "endpoint" | "observationId">): string {
   return `${o.endpoint}|${o.observationId}`;
 }
 
@@ -66,6 +68,26 @@ export class Observations {
 
   /** Starts an observation; the first response's values come back with its id. */
   async observe(
+    endpoint: string,
+    paths: Lwm2mPath[],
+    composite: boolean,
+    format?: number,
+    timeoutMs?: number,
+  ): Promise<{ observationId: string | null; result: Lwm2mResult }> {
+    const server = this.#server;
+    const forwarded = await server.options.cluster?.forward(
+      { kind: "observe", endpoint, paths: paths.map(String), composite, format, timeoutMs },
+      server.timeoutOf({ timeoutMs }),
+    );
+    if (forwarded === undefined) {
+      return await this.observeHere(endpoint, paths, composite, format, timeoutMs);
+    }
+    if (forwarded.observationId) await this.applyRemote(`${endpoint}|${forwarded.observationId}`);
+    return forwarded;
+  }
+
+  /** observe() on this node (the device's owner), also for requests forwarded to it. */
+  async observeHere(
     endpoint: string,
     paths: Lwm2mPath[],
     composite: boolean,
@@ -163,8 +185,23 @@ export class Observations {
   async cancel(observationId: string, active = true): Promise<boolean> {
     const o = this.#records.get(observationId);
     if (!o) return false;
+    const server = this.#server;
+    const forwarded = await server.options.cluster?.forward(
+      { kind: "cancelObservation", endpoint: o.endpoint, observationId, active },
+      server.timeoutOf({}),
+    );
+    if (forwarded === undefined) return await this.cancelHere(o.endpoint, observationId, active);
     this.#records.delete(observationId);
-    await this.#server.options.store.delete(NAMESPACES.observation, storeKey(o));
+    return forwarded;
+  }
+
+  /** cancel() on this node (the device's owner), also for requests forwarded to it. */
+  async cancelHere(endpoint: string, observationId: string, active = true): Promise<boolean> {
+    const o = this.#records.get(observationId);
+    const key = storeKey(o ?? { endpoint, observationId });
+    await this.#server.options.store.delete(NAMESPACES.observation, key);
+    if (!o) return false;
+    this.#records.delete(observationId);
     const live = this.#live.get(observationId);
     this.#live.delete(observationId);
     if (live) {
@@ -211,24 +248,73 @@ export class Observations {
         NAMESPACES.observation,
       )
     ) {
-      const r = server.get(o.endpoint);
-      if (!r) {
+      if (!server.get(o.endpoint)) {
         await server.options.store.delete(NAMESPACES.observation, storeKey(o));
         continue;
       }
       this.#records.set(o.observationId, o);
-      if (o.active && o.active.peer === r.address) {
-        const coapRequestId = server.engine.restoreObservation(
-          o.active.peer,
-          o.active.tokenHex,
-          o.active.request,
-          {
-            onNotification: (n) => this.#onNotification(o, n),
-            onEnd: (reason) => this.#onEnd(o, reason),
-          },
-        );
-        this.#live.set(o.observationId, { coapRequestId, format: o.active.format });
-      }
+      this.#restoreLive(o);
+    }
+  }
+
+  /** Gives a stored observation the device still holds its token back in the CoAP engine. */
+  #restoreLive(o: ObservationRecord): void {
+    const r = this.#server.get(o.endpoint);
+    if (!r || !o.active || o.active.peer !== r.address || this.#live.has(o.observationId)) return;
+    const coapRequestId = this.#server.engine.restoreObservation(
+      o.active.peer,
+      o.active.tokenHex,
+      o.active.request,
+      {
+        onNotification: (n) => this.#onNotification(o, n),
+        onEnd: (reason) => this.#onEnd(o, reason),
+      },
+    );
+    this.#live.set(o.observationId, { coapRequestId, format: o.active.format });
+  }
+
+  /**
+   * Cluster (issue 10): the device's session moved to this node. Its records are read again from
+   * the store; with `live` (it sent an Update, so it still holds its observations) their tokens are
+   * restored here, otherwise (a new Register) they are re-issued by `reissue`.
+   */
+  async adopt(endpoint: string, live: boolean): Promise<void> {
+    const rows = await this.#server.options.store.list<ObservationRecord>(
+      NAMESPACES.observation,
+      { prefix: `${endpoint}|` },
+    );
+    for (const { value: o } of rows) {
+      if (o.endpoint !== endpoint || this.#live.has(o.observationId)) continue;
+      if (!live) delete o.active;
+      this.#records.set(o.observationId, o);
+      if (live) this.#restoreLive(o);
+    }
+  }
+
+  /** Cluster: another node changed the stored record `key`; follow it (records only). */
+  async applyRemote(key: string): Promise<void> {
+    const o = await this.#server.options.store.get<ObservationRecord>(NAMESPACES.observation, key);
+    const observationId = key.slice(key.lastIndexOf("|") + 1);
+    if (o) {
+      if (!this.#live.has(observationId)) this.#records.set(observationId, o);
+      return;
+    }
+    this.#records.delete(observationId);
+    const live = this.#live.get(observationId);
+    this.#live.delete(observationId);
+    if (live) this.#server.engine.cancelObservation(live.coapRequestId, false);
+  }
+
+  /** Cluster: reads every record again (after missed change announcements); live ones stay. */
+  async reloadRecords(): Promise<void> {
+    const rows = await this.#server.options.store.list<ObservationRecord>(NAMESPACES.observation);
+    const seen = new Set<string>();
+    for (const { value: o } of rows) {
+      seen.add(o.observationId);
+      if (!this.#live.has(o.observationId)) this.#records.set(o.observationId, o);
+    }
+    for (const id of [...this.#records.keys()]) {
+      if (!seen.has(id) && !this.#live.has(id)) this.#records.delete(id);
     }
   }
 }

@@ -3,6 +3,8 @@
  * to a sleeping client wait here (bounded per client, each with an expiry), go out in order once
  * the client is awake, and end as a requestCompleted or requestExpired event. Queued requests are
  * persisted, so a restart keeps them. Every request has a status for GET /api/requests/{id}.
+ * In a cluster (issue 10) the requests of a device are held by its owner node: a node that takes a
+ * device over adopts them from the store, the node that lost it drops its copies.
  */
 
 import { NAMESPACES } from "../store/store.ts";
@@ -24,6 +26,12 @@ export interface QueuedRequest {
   expiresAtMs: number;
   result?: Lwm2mResult;
 }
+
+/** What GET /api/requests/{id} shows of a request (also when another node holds it). */
+export type RequestStatus = Pick<
+  QueuedRequest,
+  "requestId" | "endpoint" | "state" | "expiresAtMs" | "result"
+>;
 
 /** How long finished requests stay visible to GET /api/requests/{id}. */
 const KEEP_FINISHED_MS = 3600_000;
@@ -73,15 +81,23 @@ export class RequestQueue {
     return this.#all.get(requestId);
   }
 
-  async load(): Promise<void> {
+  /** This node's view, or (in a cluster) the node's that holds the request. */
+  async statusAnywhere(requestId: string): Promise<RequestStatus | undefined> {
+    return this.status(requestId) ?? await this.#server.options.cluster?.queueStatus(requestId);
+  }
+
+  async load(endpoint?: string): Promise<void> {
     const rows = await this.#server.options.store.list<Record<string, unknown>>(
       NAMESPACES.queuedRequest,
+      endpoint === undefined ? {} : { prefix: `${endpoint}|` },
     );
     for (const { value } of rows) {
       const q = {
         ...value,
         op: operationFromJson(value.op as Record<string, unknown>),
       } as unknown as QueuedRequest;
+      if (endpoint !== undefined && q.endpoint !== endpoint) continue;
+      if (this.#all.has(q.requestId)) continue;
       this.#all.set(q.requestId, q);
       const list = this.#byEndpoint.get(q.endpoint) ?? [];
       list.push(q);
@@ -90,6 +106,20 @@ export class RequestQueue {
     for (const list of this.#byEndpoint.values()) {
       list.sort((a, b) => a.createdAtMs - b.createdAtMs);
     }
+    this.#arm();
+  }
+
+  /** Cluster: the device's session moved to this node; take over its requests from the store. */
+  adopt(endpoint: string): Promise<void> {
+    return this.load(endpoint);
+  }
+
+  /** Cluster: the device's session moved to another node, which holds its requests from now on. */
+  dropEndpoint(endpoint: string): void {
+    const list = this.#byEndpoint.get(endpoint);
+    if (!list) return;
+    this.#byEndpoint.delete(endpoint);
+    for (const q of list) this.#all.delete(q.requestId);
     this.#arm();
   }
 
@@ -128,7 +158,11 @@ export class RequestQueue {
 
   async #drain(endpoint: string): Promise<void> {
     const list = this.#byEndpoint.get(endpoint) ?? [];
-    while (list.length > 0 && !this.#server.isSleeping(endpoint)) {
+    // The list leaves #byEndpoint when another node takes the device over (dropEndpoint).
+    while (
+      list.length > 0 && !this.#server.isSleeping(endpoint) &&
+      this.#byEndpoint.get(endpoint) === list
+    ) {
       const q = list[0];
       const r = this.#server.get(endpoint);
       if (!r) return;

@@ -92,7 +92,11 @@ export class LocalCoordination implements Coordination {
     checkPositiveInteger(ttlMs, "lease ttlMs");
     const lease = this.#lease(scope);
     if (lease && lease.owner !== owner) {
-      return Promise.resolve({ held: false, owner: lease.owner, ttlMs: lease.untilMs - this.#clock() });
+      return Promise.resolve({
+        held: false,
+        owner: lease.owner,
+        ttlMs: lease.untilMs - this.#clock(),
+      });
     }
     this.#leases.set(scope, { owner, untilMs: this.#clock() + ttlMs });
     return Promise.resolve({ held: true, owner, ttlMs });

@@ -207,7 +207,8 @@ export function parseCapture(bytes: Uint8Array): CaptureFile {
     if ([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1].includes(magic)) return readPcap(bytes);
     if (magic === 0x0a0d0d0a) return readPcapng(bytes);
   }
-  const isText = bytes.length > 0 && bytes.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127));
+  const isText = bytes.length > 0 &&
+    bytes.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127));
   const hex = isText ? parseHexText(new TextDecoder().decode(bytes)) : null;
   if (hex) return { kind: "hex", datagrams: [{ frame: 1, bytes: hex }], skipped: 0 };
   return { kind: "raw", datagrams: [{ frame: 1, bytes: bytes.slice() }], skipped: 0 };

@@ -69,7 +69,9 @@ function message(e: unknown): string {
 
 /** The Uri-Path of a request when it is an LwM2M path (not /rd, /bs or /dp). */
 function lwm2mTarget(uriPath: string[]): string | undefined {
-  if (uriPath.length === 0 || uriPath.length > 4 || !uriPath.every((s) => /^\d{1,5}$/.test(s))) return undefined;
+  if (uriPath.length === 0 || uriPath.length > 4 || !uriPath.every((s) => /^\d{1,5}$/.test(s))) {
+    return undefined;
+  }
   return "/" + uriPath.join("/");
 }
 

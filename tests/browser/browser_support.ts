@@ -22,7 +22,9 @@ export const haveChromium = (() => {
 
 /** Prints the visible skip line once per test file. */
 export function warnIfSkipped(file: string): void {
-  if (!haveChromium) console.warn(`SKIPPED ${file}: ${CHROMIUM} not found (apt-get install chromium)`);
+  if (!haveChromium) {
+    console.warn(`SKIPPED ${file}: ${CHROMIUM} not found (apt-get install chromium)`);
+  }
 }
 
 export interface Browser {
@@ -32,7 +34,8 @@ export interface Browser {
   blocked: string[];
   /** Uncaught page errors and console errors. */
   errors: string[];
-  screenshot(name: string): Promise<string>;
+  /** Saves test-artifacts/NAME (the whole page unless `fullPage` is false). */
+  screenshot(name: string, fullPage?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,9 @@ export async function openBrowser(): Promise<Browser> {
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // A refused resource (e.g. the 401 the token prompt answers) logs a console error by design.
-    if (m.type() === "error" && !/status of 40[14]/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !/status of 40[14]/.test(m.text())) {
+      errors.push(`console: ${m.text()}`);
+    }
   });
   await Deno.mkdir(ARTIFACTS, { recursive: true });
   return {
@@ -65,9 +70,9 @@ export async function openBrowser(): Promise<Browser> {
     page,
     blocked,
     errors,
-    async screenshot(name) {
+    async screenshot(name, fullPage = true) {
       const path = decodeURIComponent(new URL(name, ARTIFACTS).pathname);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage });
       return path;
     },
     async close() {
@@ -102,15 +107,75 @@ export async function waitText(
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last: string | null = null;
+  let failure = "";
   for (;;) {
     last = await page.textContent(selector, { timeout: Math.max(1, deadline - Date.now()) })
-      .catch(() => null);
+      .catch((e) => {
+        failure = ` (${e instanceof Error ? e.message.split("\n")[0] : e})`;
+        return null;
+      });
     if (last !== null && (typeof expected === "string" ? last === expected : expected.test(last))) {
       return last;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out: ${selector} has text ${JSON.stringify(last)}, wanted ${expected}`);
+      throw new Error(
+        `timed out: ${selector} has text ${JSON.stringify(last)}, wanted ${expected}${failure}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface TcpProxy {
+  /** http://127.0.0.1:PORT: the gateway's HTTP port as the browser sees it. */
+  base: string;
+  /** Cuts every open connection (the browser sees a network failure; new ones still work). */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP proxy to `port`, so a test can cut the browser's connections (event streams). */
+export function tcpProxy(port: number): TcpProxy {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const pipes: Promise<unknown>[] = [];
+  const track = (c: Deno.Conn) => {
+    open.add(c);
+    return c;
+  };
+  const shut = (c: Deno.Conn) => {
+    open.delete(c);
+    try {
+      c.close();
+    } catch { /* already closed */ }
+  };
+  const accepting = (async () => {
+    for await (const client of listener) {
+      track(client);
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port }).catch(() => null);
+      if (!upstream) {
+        shut(client);
+        continue;
+      }
+      track(upstream);
+      const pipe = (from: Deno.Conn, to: Deno.Conn) =>
+        from.readable.pipeTo(to.writable).catch(() => {}).finally(() => {
+          shut(from);
+          shut(to);
+        });
+      pipes.push(pipe(client, upstream), pipe(upstream, client));
+    }
+  })().catch(() => {});
+  return {
+    base: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    dropAll() {
+      for (const c of [...open]) shut(c);
+    },
+    async close() {
+      listener.close();
+      for (const c of [...open]) shut(c);
+      await accepting;
+      await Promise.all(pipes);
+    },
+  };
 }

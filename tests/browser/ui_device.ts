@@ -43,6 +43,8 @@ export class UiDevice {
   /** Writes received: the target path and the values it set. */
   readonly writes: { path: string; values: Record<string, Value> }[] = [];
   readonly executed: string[] = [];
+  /** Write-Attributes received, by path (`pmin=5` ...), reported again by Discover. */
+  readonly attributes = new Map<string, string[]>();
   #seq = 2;
   #location: string[] = [];
 
@@ -65,7 +67,9 @@ export class UiDevice {
       [`ep=${endpoint}`, `lt=${lifetimeSec}`, "lwm2m=1.1", "b=U"],
       links,
     );
-    if (response.code !== CREATED) throw new Error(`Register of ${endpoint}: code ${response.code}`);
+    if (response.code !== CREATED) {
+      throw new Error(`Register of ${endpoint}: code ${response.code}`);
+    }
     device.#location = locationPath(response);
     return device;
   }
@@ -90,8 +94,14 @@ export class UiDevice {
     switch (m.code) {
       case 1: { // GET: Read, Observe, Cancel, Discover
         if (accept === LINK_FORMAT) {
-          const links = this.under(path).map(([p]) => `<${p}>`).join(",");
-          return { code: CONTENT, options: [opt(OPTION.CONTENT_FORMAT, LINK_FORMAT)], payload: te.encode(links) };
+          const links = this.under(path).map(([p]) =>
+            [`<${p}>`, ...(this.attributes.get(p) ?? [])].join(";")
+          ).join(",");
+          return {
+            code: CONTENT,
+            options: [opt(OPTION.CONTENT_FORMAT, LINK_FORMAT)],
+            payload: te.encode(links),
+          };
         }
         if (accept !== undefined && accept !== SENML_JSON) return { code: NOT_ACCEPTABLE };
         if (this.under(path).length === 0) return { code: NOT_FOUND };
@@ -105,9 +115,14 @@ export class UiDevice {
       }
       case 2: // POST: Execute, partial Write, Create
       case 3: { // PUT: Write (replace), Write-Attributes
-        if (m.payload.length === 0 || (m.code === 2 && format !== SENML_JSON && path.split("/").length === 4)) {
-          if (m.code === 2) this.executed.push(path);
-          return hasQuery || m.code === 2 ? { code: CHANGED } : { code: UNSUPPORTED };
+        if (m.code === 3 && m.payload.length === 0 && hasQuery) { // Write-Attributes
+          const query = m.options.filter((o) => o.number === OPTION.URI_QUERY);
+          this.attributes.set(path, query.map((o) => td.decode(o.value)));
+          return { code: CHANGED };
+        }
+        if (m.code === 2 && format !== SENML_JSON && path.split("/").length === 4) { // Execute
+          this.executed.push(path);
+          return { code: CHANGED };
         }
         if (format !== SENML_JSON) return { code: UNSUPPORTED };
         const set = this.#applySenml(m.payload);
@@ -116,7 +131,10 @@ export class UiDevice {
           const instance = Object.keys(set)[0]?.split("/")[2] ?? "0";
           return {
             code: CREATED,
-            options: [path.slice(1), instance].map((s) => ({ number: OPTION.LOCATION_PATH, value: te.encode(s) })),
+            options: [path.slice(1), instance].map((s) => ({
+              number: OPTION.LOCATION_PATH,
+              value: te.encode(s),
+            })),
           };
         }
         this.writes.push({ path, values: set });

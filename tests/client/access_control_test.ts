@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { Lwm2mPath } from "../../gateway/lwm2m/path.ts";
 import { ObjectStore } from "../../gateway/client/store.ts";
 import { standardDefinitions } from "../../gateway/client/std_objects.ts";
-import { addAclInstance, aclEnforced, allowed, rightsOn } from "../../gateway/client/access_control.ts";
+import {
+  aclEnforced,
+  addAclInstance,
+  allowed,
+  rightsOn,
+} from "../../gateway/client/access_control.ts";
 import { testClient, testGateway, waitEvent, waitFor } from "./support.ts";
 
 const P = (p: string) => Lwm2mPath.parse(p);
@@ -54,32 +59,98 @@ Deno.test("access control: enforced end to end with two servers", async () => {
         { objectId: 3303, instanceId: 65535, acl: { "1": 16 }, owner: 65535 },
       ],
     },
-    objects: [{ objectId: 3311, instanceId: 0, values: new Map<number, boolean | number>([[5850, true], [5851, 50]]) }],
+    objects: [{
+      objectId: 3311,
+      instanceId: 0,
+      values: new Map<number, boolean | number>([[5850, true], [5851, 50]]),
+    }],
   });
   try {
     await waitEvent(c, "registered", 2);
-    await waitFor(() => a.gw.server!.get("acl") && b.gw.server!.get("acl"), 3000, "both registrations");
-    const A = (op: Parameters<NonNullable<typeof a.gw.server>["perform"]>[1]) => a.gw.server!.perform("acl", op);
-    const B = (op: Parameters<NonNullable<typeof b.gw.server>["perform"]>[1]) => b.gw.server!.perform("acl", op);
-    const code = (r: { kind: string; coapCode?: number }) => r.kind === "deviceError" ? r.coapCode : r.kind;
+    await waitFor(
+      () => a.gw.server!.get("acl") && b.gw.server!.get("acl"),
+      3000,
+      "both registrations",
+    );
+    const A = (op: Parameters<NonNullable<typeof a.gw.server>["perform"]>[1]) =>
+      a.gw.server!.perform("acl", op);
+    const B = (op: Parameters<NonNullable<typeof b.gw.server>["perform"]>[1]) =>
+      b.gw.server!.perform("acl", op);
+    const code = (r: { kind: string; coapCode?: number }) =>
+      r.kind === "deviceError" ? r.coapCode : r.kind;
     assert.equal(code(await B({ kind: "read", path: P("/3/0/0") })), "content");
-    assert.equal(code(await B({ kind: "write", mode: "replace", path: P("/3/0/14"), values: new Map([["/3/0/14", "+01:00"]]) })), 129);
+    assert.equal(
+      code(
+        await B({
+          kind: "write",
+          mode: "replace",
+          path: P("/3/0/14"),
+          values: new Map([["/3/0/14", "+01:00"]]),
+        }),
+      ),
+      129,
+    );
     assert.equal(code(await B({ kind: "execute", path: P("/3/0/4") })), 129);
-    assert.equal(code(await A({ kind: "write", mode: "replace", path: P("/3/0/14"), values: new Map([["/3/0/14", "+01:00"]]) })), "changed");
+    assert.equal(
+      code(
+        await A({
+          kind: "write",
+          mode: "replace",
+          path: P("/3/0/14"),
+          values: new Map([["/3/0/14", "+01:00"]]),
+        }),
+      ),
+      "changed",
+    );
     assert.equal(code(await A({ kind: "read", path: P("/3311/0") })), 129);
     const objectRead = await A({ kind: "read", path: P("/3311") });
-    assert.ok(objectRead.kind === "content" && objectRead.values.size === 0, "instances A may not read are left out");
-    assert.equal(code(await B({ kind: "write", mode: "replace", path: P("/3311/0/5851"), values: new Map([["/3311/0/5851", 10]]) })), "changed");
+    assert.ok(
+      objectRead.kind === "content" && objectRead.values.size === 0,
+      "instances A may not read are left out",
+    );
+    assert.equal(
+      code(
+        await B({
+          kind: "write",
+          mode: "replace",
+          path: P("/3311/0/5851"),
+          values: new Map([["/3311/0/5851", 10]]),
+        }),
+      ),
+      "changed",
+    );
     // Create needs C on the object-level ACL; the creator owns the new instance.
-    assert.equal(code(await B({ kind: "create", path: P("/3303"), instanceId: 1, values: new Map([["/3303/1/5750", "x"]]) })), 129);
-    const created = await A({ kind: "create", path: P("/3303"), instanceId: 1, values: new Map([["/3303/1/5750", "x"]]) });
+    assert.equal(
+      code(
+        await B({
+          kind: "create",
+          path: P("/3303"),
+          instanceId: 1,
+          values: new Map([["/3303/1/5750", "x"]]),
+        }),
+      ),
+      129,
+    );
+    const created = await A({
+      kind: "create",
+      path: P("/3303"),
+      instanceId: 1,
+      values: new Map([["/3303/1/5750", "x"]]),
+    });
     assert.deepEqual(created, { kind: "created", location: "/3303/1" });
-    const aclOfNew = c.store.instanceIds(2).find((x) => c.store.get(2, x, 0) === 3303 && c.store.get(2, x, 1) === 1);
+    const aclOfNew = c.store.instanceIds(2).find((x) =>
+      c.store.get(2, x, 0) === 3303 && c.store.get(2, x, 1) === 1
+    );
     assert.equal(c.store.get(2, aclOfNew!, 3), 1);
     assert.equal(code(await B({ kind: "read", path: P("/3303/1") })), 129);
     assert.equal(code(await B({ kind: "delete", path: P("/3303/1") })), 129);
     assert.equal(code(await A({ kind: "delete", path: P("/3303/1") })), "deleted");
-    assert.equal(c.store.instanceIds(2).some((x) => c.store.get(2, x, 0) === 3303 && c.store.get(2, x, 1) === 1), false);
+    assert.equal(
+      c.store.instanceIds(2).some((x) =>
+        c.store.get(2, x, 0) === 3303 && c.store.get(2, x, 1) === 1
+      ),
+      false,
+    );
     // Discover needs no rights; composite reads leave out what is denied.
     assert.equal(code(await A({ kind: "discover", path: P("/3311/0") })), "links");
     const comp = await A({ kind: "readComposite", paths: [P("/3/0/14"), P("/3311/0/5851")] });

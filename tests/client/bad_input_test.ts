@@ -20,15 +20,40 @@ Deno.test("client: malformed or refused server requests get 4.00/4.01/4.04/4.05/
   const c = await testClient({
     endpoint: "bad-input",
     factory: { servers: [{ shortServerId: 1, uri: server.uri, lifetime: 60 }] },
-    objects: [{ objectId: 3311, instanceId: 0, values: new Map<number, boolean | number>([[5850, true], [5851, 10]]) }],
+    objects: [{
+      objectId: 3311,
+      instanceId: 0,
+      values: new Map<number, boolean | number>([[5850, true], [5851, 10]]),
+    }],
   });
   const other = new ScriptedServer();
   try {
     await waitEvent(c, "registered");
-    const cases: [string, number, string, ReturnType<typeof option>[], Uint8Array | string, number][] = [
+    const cases: [
+      string,
+      number,
+      string,
+      ReturnType<typeof option>[],
+      Uint8Array | string,
+      number,
+    ][] = [
       ["malformed TLV", PUT, "/3311/0", [cf(11542)], new Uint8Array([0xc8, 0x00]), 128],
-      ["TLV with a truncated length", PUT, "/3311/0", [cf(11542)], new Uint8Array([0xe1, 0x16, 0xdb]), 128],
-      ["TLV of the wrong type", PUT, "/3311/0", [cf(11542)], new Uint8Array([0xe3, 0x16, 0xda, 1, 2, 3]), 128],
+      [
+        "TLV with a truncated length",
+        PUT,
+        "/3311/0",
+        [cf(11542)],
+        new Uint8Array([0xe1, 0x16, 0xdb]),
+        128,
+      ],
+      [
+        "TLV of the wrong type",
+        PUT,
+        "/3311/0",
+        [cf(11542)],
+        new Uint8Array([0xe3, 0x16, 0xda, 1, 2, 3]),
+        128,
+      ],
       ["text that is not an integer", PUT, "/3311/0/5851", [cf(0)], "abc", 128],
       ["out of range", PUT, "/3311/0/5851", [cf(0)], "200", 128],
       ["malformed SenML JSON", PUT, "/3311/0", [cf(110)], "[{", 128],
@@ -56,14 +81,42 @@ Deno.test("client: malformed or refused server requests get 4.00/4.01/4.04/4.05/
       ["delete a resource", DELETE, "/3311/0/5851", [], "", 133],
       ["execute an instance", POST, "/3311/0/5850", [], "", 133],
       ["bad execute arguments", POST, "/3/0/12", [cf(0)], "0='a'b", 128],
-      ["create with malformed TLV", POST, "/3311", [cf(11542)], new Uint8Array([0x08, 0x00, 0x05, 0xc1]), 128],
-      ["create of an existing instance", POST, "/3311", [cf(11542)], new Uint8Array([0x04, 0x00, 0xe1, 0x16, 0xdb, 10]), 128],
-      ["create on a non-creatable object", POST, "/3", [cf(11542)], new Uint8Array([0xc1, 0x09, 5]), 133],
+      [
+        "create with malformed TLV",
+        POST,
+        "/3311",
+        [cf(11542)],
+        new Uint8Array([0x08, 0x00, 0x05, 0xc1]),
+        128,
+      ],
+      [
+        "create of an existing instance",
+        POST,
+        "/3311",
+        [cf(11542)],
+        new Uint8Array([0x04, 0x00, 0xe1, 0x16, 0xdb, 10]),
+        128,
+      ],
+      [
+        "create on a non-creatable object",
+        POST,
+        "/3",
+        [cf(11542)],
+        new Uint8Array([0xc1, 0x09, 5]),
+        133,
+      ],
       ["composite read: text body", FETCH, "/", [cf(0)], "x", 143],
       ["composite read: bad SenML", FETCH, "/", [cf(110)], "{", 128],
       ["composite read: TLV Accept", FETCH, "/", [cf(110), accept(11542)], `[{"n":"/3/0/0"}]`, 134],
       ["composite write: bad SenML", IPATCH, "/", [cf(110)], "[1]", 128],
-      ["composite write: unknown instance", IPATCH, "/", [cf(110)], `[{"n":"/3311/9/5851","v":1}]`, 132],
+      [
+        "composite write: unknown instance",
+        IPATCH,
+        "/",
+        [cf(110)],
+        `[{"n":"/3311/9/5851","v":1}]`,
+        132,
+      ],
       ["attribute syntax", PUT, "/3311/0/5851", [query("pmin=abc")], "", 128],
       ["unknown attribute", PUT, "/3311/0/5851", [query("foo=1")], "", 128],
       ["gt on an instance", PUT, "/3311/0", [query("gt=1")], "", 128],
@@ -71,7 +124,11 @@ Deno.test("client: malformed or refused server requests get 4.00/4.01/4.04/4.05/
     ];
     for (const [what, code, path, options, payload, expected] of cases) {
       const r = await server.request(code, path, options, payload);
-      assert.equal(r.code, expected, `${what}: got ${r.code >> 5}.${String(r.code & 31).padStart(2, "0")}`);
+      assert.equal(
+        r.code,
+        expected,
+        `${what}: got ${r.code >> 5}.${String(r.code & 31).padStart(2, "0")}`,
+      );
     }
     // Garbage datagrams are dropped; the client keeps answering.
     server.sendBytes(new Uint8Array([0x40]));

@@ -41,8 +41,14 @@ class FakeLink implements ClientLink {
     return Promise.resolve(`${host}:${port}`);
   }
   request(_peer: string, request: OutgoingRequest): Promise<RequestResult> {
-    const strings = (n: number) => request.options.filter((o) => o.number === n).map((o) => td.decode(o.value));
-    this.sent.push({ atMs: this.scheduler.nowMs(), code: request.code, path: "/" + strings(OPTION.URI_PATH).join("/"), query: strings(OPTION.URI_QUERY) });
+    const strings = (n: number) =>
+      request.options.filter((o) => o.number === n).map((o) => td.decode(o.value));
+    this.sent.push({
+      atMs: this.scheduler.nowMs(),
+      code: request.code,
+      path: "/" + strings(OPTION.URI_PATH).join("/"),
+      query: strings(OPTION.URI_QUERY),
+    });
     return Promise.resolve(this.answer(request));
   }
   notify(observerId: number, response: OutgoingResponse): void {
@@ -67,7 +73,9 @@ function response(code: number, locationPath: string[] = []): RequestResult {
 
 /** Registers succeed (2.01 rd/1), Updates 2.04, unless overridden. */
 function serverAnswers(request: OutgoingRequest): RequestResult {
-  const path = request.options.filter((o) => o.number === OPTION.URI_PATH).map((o) => td.decode(o.value));
+  const path = request.options.filter((o) => o.number === OPTION.URI_PATH).map((o) =>
+    td.decode(o.value)
+  );
   if (path.length === 1 && path[0] === "rd") return response(65, ["rd", "1"]);
   return response(path[0] === "rd" ? 68 : 68);
 }
@@ -79,14 +87,27 @@ function setup(options: Partial<Lwm2mClientOptions> & { server?: Record<string, 
   const events: { atMs: number; type: string; detail?: string }[] = [];
   const client = new Lwm2mClient(host, {
     endpoint: "shell",
-    factory: { servers: [{ shortServerId: 1, uri: "coap://127.0.0.1:5683", lifetime: 100, ...options.server } as never] },
+    factory: {
+      servers: [
+        {
+          shortServerId: 1,
+          uri: "coap://127.0.0.1:5683",
+          lifetime: 100,
+          ...options.server,
+        } as never,
+      ],
+    },
     onEvent: (e) => events.push({ atMs: scheduler.nowMs(), type: e.type, detail: e.detail }),
     ...options,
   });
   /** Runs the clock to `ms`, letting promise chains settle after each timer. */
   const runTo = async (ms: number) => {
     await settle();
-    for (let next = scheduler.nextAtMs(); next !== null && next <= ms; next = scheduler.nextAtMs()) {
+    for (
+      let next = scheduler.nextAtMs();
+      next !== null && next <= ms;
+      next = scheduler.nextAtMs()
+    ) {
       scheduler.runUntil(next);
       await settle();
     }
@@ -101,15 +122,25 @@ async function settle(): Promise<void> {
 }
 
 Deno.test("shell: Register retries at 0, 60 s, 180 s (timer x 2^(n-1)), then gives up", async () => {
-  const { link, client, events, runTo } = setup({ server: { retryCount: 3, bootstrapOnRegistrationFailure: false } });
+  const { link, client, events, runTo } = setup({
+    server: { retryCount: 3, bootstrapOnRegistrationFailure: false },
+  });
   client.start();
   await runTo(10 * 60_000);
-  assert.deepEqual(link.sent.filter((s) => s.path === "/rd").map((s) => s.atMs), [0, 60_000, 180_000]);
-  assert.deepEqual(events.filter((e) => e.type === "registrationGaveUp").map((e) => e.atMs), [180_000]);
+  assert.deepEqual(link.sent.filter((s) => s.path === "/rd").map((s) => s.atMs), [
+    0,
+    60_000,
+    180_000,
+  ]);
+  assert.deepEqual(events.filter((e) => e.type === "registrationGaveUp").map((e) => e.atMs), [
+    180_000,
+  ]);
 });
 
 Deno.test("shell: Initial Registration Delay, Updates before the lifetime ends, re-Register on 4.04", async () => {
-  const { link, client, events, runTo } = setup({ server: { initialRegistrationDelay: 30, lifetime: 100 } });
+  const { link, client, events, runTo } = setup({
+    server: { initialRegistrationDelay: 30, lifetime: 100 },
+  });
   link.answer = serverAnswers;
   client.start();
   await runTo(30_000 + 90_000 * 2 + 1000);
@@ -125,7 +156,10 @@ Deno.test("shell: Initial Registration Delay, Updates before the lifetime ends, 
   await runTo(211_000);
   assert.deepEqual(link.sent.at(-1)!.query, ["lt=200"]);
   // The server forgot us: 4.04 to the Update, so Register again at once.
-  link.answer = (r) => r.options.filter((o) => o.number === OPTION.URI_PATH).length === 2 ? response(132) : serverAnswers(r);
+  link.answer = (r) =>
+    r.options.filter((o) => o.number === OPTION.URI_PATH).length === 2
+      ? response(132)
+      : serverAnswers(r);
   client.registrations.update(1);
   await runTo(212_000);
   assert.deepEqual(link.sent.slice(-2).map((s) => s.path), ["/rd/1", "/rd"]);
@@ -133,7 +167,10 @@ Deno.test("shell: Initial Registration Delay, Updates before the lifetime ends, 
 });
 
 Deno.test("shell: queue mode sleeps after the awake window and wakes for the Update", async () => {
-  const { link, client, events, runTo } = setup({ server: { binding: "UQ", lifetime: 100 }, queueAwakeMs: 10_000 });
+  const { link, client, events, runTo } = setup({
+    server: { binding: "UQ", lifetime: 100 },
+    queueAwakeMs: 10_000,
+  });
   link.answer = serverAnswers;
   client.start();
   await runTo(5000);
@@ -145,14 +182,25 @@ Deno.test("shell: queue mode sleeps after the awake window and wakes for the Upd
   assert.equal(client.listening, true, "awake for the Update at 90 s");
   await runTo(100_001);
   assert.equal(client.listening, false);
-  assert.deepEqual(events.filter((e) => e.type === "sleeping" || e.type === "awake").map((e) => `${e.atMs} ${e.type}`), [
-    "10000 sleeping",
-    "90000 awake",
-    "100000 sleeping",
-  ]);
+  assert.deepEqual(
+    events.filter((e) => e.type === "sleeping" || e.type === "awake").map((e) =>
+      `${e.atMs} ${e.type}`
+    ),
+    [
+      "10000 sleeping",
+      "90000 awake",
+      "100000 sleeping",
+    ],
+  );
 });
 
-function incoming(code: number, path: string, options: ReturnType<typeof option>[] = [], observe: 0 | 1 | null = null, token = 7): IncomingRequest {
+function incoming(
+  code: number,
+  path: string,
+  options: ReturnType<typeof option>[] = [],
+  observe: 0 | 1 | null = null,
+  token = 7,
+): IncomingRequest {
   const request: CoapMessage = {
     type: 0,
     code,
@@ -165,11 +213,19 @@ function incoming(code: number, path: string, options: ReturnType<typeof option>
 }
 
 Deno.test("shell: notifications honour pmin and pmax at literal times", async () => {
-  const { link, client, runTo } = setup({ objects: [{ objectId: 3311, instanceId: 0, values: new Map([[5851, 10]]) }] });
+  const { link, client, runTo } = setup({
+    objects: [{ objectId: 3311, instanceId: 0, values: new Map([[5851, 10]]) }],
+  });
   link.answer = serverAnswers;
   client.start();
   await runTo(1000);
-  const wa = await client.handleRequest(incoming(3, "/3311/0/5851", [option(OPTION.URI_QUERY, "pmin=10"), option(OPTION.URI_QUERY, "pmax=60")]), ["3311", "0", "5851"]);
+  const wa = await client.handleRequest(
+    incoming(3, "/3311/0/5851", [
+      option(OPTION.URI_QUERY, "pmin=10"),
+      option(OPTION.URI_QUERY, "pmax=60"),
+    ]),
+    ["3311", "0", "5851"],
+  );
   assert.equal(wa.code, 68);
   wa.afterSend?.();
   const observe = incoming(1, "/3311/0/5851", [option(OPTION.ACCEPT, 0)], 0, 9);
@@ -181,7 +237,10 @@ Deno.test("shell: notifications honour pmin and pmax at literal times", async ()
   await runTo(10_999);
   assert.equal(link.notifications.length, 0);
   await runTo(11_000);
-  assert.deepEqual(link.notifications.map((n) => [n.atMs, td.decode(n.response.payload)]), [[11_000, "20"]]);
+  assert.deepEqual(link.notifications.map((n) => [n.atMs, td.decode(n.response.payload)]), [[
+    11_000,
+    "20",
+  ]]);
   await runTo(71_000); // pmax: 60 s after the last notification, without a change
   assert.deepEqual(link.notifications.map((n) => n.atMs), [11_000, 71_000]);
   await runTo(85_000);

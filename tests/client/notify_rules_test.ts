@@ -88,18 +88,28 @@ Deno.test("parseAttributeQuery: values, unset, rejects unknown names and bad syn
     ok: true,
     value: { pmin: 10, gt: 20.5, st: null, edge: 1 },
   });
-  for (const bad of [["dim=2"], ["foo=1"], ["pmin=-1"], ["pmin=1.5"], ["gt=abc"], ["edge=2"], ["st=-1"], ["pmin=1", "pmin=2"]]) {
+  for (
+    const bad of [["dim=2"], ["foo=1"], ["pmin=-1"], ["pmin=1.5"], ["gt=abc"], ["edge=2"], [
+      "st=-1",
+    ], ["pmin=1", "pmin=2"]]
+  ) {
     assert.equal(parseAttributeQuery(bad).ok, false, bad.join("&"));
   }
 });
 
 Deno.test("applyAttributeChange: levels, types, lt < gt, lt + 2*st < gt, epmin < epmax", () => {
   const res = { depth: 3, type: "integer" };
-  assert.deepEqual(applyAttributeChange({ pmin: 1 }, { gt: 50, pmin: null }, res), { ok: true, value: { gt: 50 } });
+  assert.deepEqual(applyAttributeChange({ pmin: 1 }, { gt: 50, pmin: null }, res), {
+    ok: true,
+    value: { gt: 50 },
+  });
   assert.equal(applyAttributeChange(undefined, { gt: 1 }, { depth: 2 }).ok, false);
   assert.equal(applyAttributeChange(undefined, { gt: 1 }, { depth: 3, type: "string" }).ok, false);
   assert.equal(applyAttributeChange(undefined, { edge: 1 }, res).ok, false);
-  assert.equal(applyAttributeChange(undefined, { edge: 1 }, { depth: 3, type: "boolean" }).ok, true);
+  assert.equal(
+    applyAttributeChange(undefined, { edge: 1 }, { depth: 3, type: "boolean" }).ok,
+    true,
+  );
   assert.equal(applyAttributeChange(undefined, { gt: 10, lt: 20 }, res).ok, false);
   assert.equal(applyAttributeChange(undefined, { gt: 20, lt: 10, st: 5 }, res).ok, false);
   assert.equal(applyAttributeChange(undefined, { gt: 21, lt: 10, st: 5 }, res).ok, true);
@@ -113,7 +123,11 @@ Deno.test("effectiveAttributes: RI > R > OI > O > server defaults; gt only from 
     ["/3/0", { pmin: 2, gt: 9 }],
     ["/3/0/9", { pmax: 50, gt: 80 }],
   ]);
-  assert.deepEqual(effectiveAttributes(table, [3, 0, 9], { pmin: 7, pmax: 70 }), { pmin: 2, pmax: 50, gt: 80 });
+  assert.deepEqual(effectiveAttributes(table, [3, 0, 9], { pmin: 7, pmax: 70 }), {
+    pmin: 2,
+    pmax: 50,
+    gt: 80,
+  });
   assert.deepEqual(effectiveAttributes(table, [3, 0], {}), { pmin: 2, pmax: 100 });
   assert.deepEqual(effectiveAttributes(undefined, [3, 0, 9], { pmin: 7 }), { pmin: 7 });
 });

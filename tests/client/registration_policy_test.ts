@@ -36,7 +36,13 @@ Deno.test("retryPolicyOf: defaults of §2.6 and values from the Server instance"
 });
 
 Deno.test("registration retries: timer x 2^(attempt-1), sequence delay, then bootstrap or give up", () => {
-  const policy = { ...DEFAULT_RETRY, retryCount: 3, retryTimerMs: 60_000, sequenceDelayMs: 600_000, sequenceRetryCount: 2 };
+  const policy = {
+    ...DEFAULT_RETRY,
+    retryCount: 3,
+    retryTimerMs: 60_000,
+    sequenceDelayMs: 600_000,
+    sequenceRetryCount: 2,
+  };
   let d: RegistrationDecision = startRegistration(policy, 0);
   assert.equal(d.kind, "register");
   const registerTimes: number[] = [0];
@@ -51,7 +57,13 @@ Deno.test("registration retries: timer x 2^(attempt-1), sequence delay, then boo
   }
   assert.deepEqual(registerTimes, [0, 60_000, 180_000, 780_000, 840_000, 960_000]);
   assert.equal(d.kind, "bootstrap");
-  const noBootstrap = onRegisterResult(d.state, { ...policy, bootstrapOnFailure: false }, null, 300, now);
+  const noBootstrap = onRegisterResult(
+    d.state,
+    { ...policy, bootstrapOnFailure: false },
+    null,
+    300,
+    now,
+  );
   assert.equal(noBootstrap.kind, "failed");
   assert.deepEqual(startRegistration({ ...policy, initialDelayMs: 30_000 }, 5), {
     kind: "wait",
@@ -64,7 +76,13 @@ Deno.test("updates: due before the lifetime ends; success plans the next; failur
   assert.equal(updateDueAtMs(0, 300), 270_000);
   assert.equal(updateDueAtMs(0, 60), 50_000);
   assert.equal(updateDueAtMs(1000, 10), 6000);
-  const registered = onRegisterResult(startRegistration(DEFAULT_RETRY, 0).state, DEFAULT_RETRY, "/rd/7", 300, 1000);
+  const registered = onRegisterResult(
+    startRegistration(DEFAULT_RETRY, 0).state,
+    DEFAULT_RETRY,
+    "/rd/7",
+    300,
+    1000,
+  );
   assert.deepEqual(registered, {
     kind: "wait",
     atMs: 271_000,
@@ -79,15 +97,28 @@ Deno.test("updates: due before the lifetime ends; success plans the next; failur
 });
 
 Deno.test("Register/Update queries and the object list payload (alternate root, ver, ct)", () => {
-  assert.deepEqual(registerQuery({ endpoint: "ep1", lifetimeSec: 60, lwm2mVersion: "1.1", binding: "U", queue: true }), [
-    "ep=ep1",
-    "lt=60",
-    "lwm2m=1.1",
+  assert.deepEqual(
+    registerQuery({
+      endpoint: "ep1",
+      lifetimeSec: 60,
+      lwm2mVersion: "1.1",
+      binding: "U",
+      queue: true,
+    }),
+    [
+      "ep=ep1",
+      "lt=60",
+      "lwm2m=1.1",
+      "b=U",
+      "Q",
+    ],
+  );
+  assert.deepEqual(updateQuery({}), []);
+  assert.deepEqual(updateQuery({ lifetimeSec: 90, binding: "U", queue: true }), [
+    "lt=90",
     "b=U",
     "Q",
   ]);
-  assert.deepEqual(updateQuery({}), []);
-  assert.deepEqual(updateQuery({ lifetimeSec: 90, binding: "U", queue: true }), ["lt=90", "b=U", "Q"]);
   assert.deepEqual(splitBinding("UQ"), { binding: "U", queue: true });
   assert.deepEqual(splitBinding("Q"), { binding: "U", queue: true });
   const objects = [
@@ -97,12 +128,22 @@ Deno.test("Register/Update queries and the object list payload (alternate root, 
     { objectId: 5, version: "1.0", instances: [] },
     { objectId: 3311, version: "1.0", instances: [0, 1] },
   ];
-  assert.equal(objectListPayload(objects, [110, 11542]), `</>;ct="110 11542",</1/0>,</3/0>;ver=1.2,</5>,</3311/0>,</3311/1>`);
-  assert.equal(objectListPayload(objects.slice(1, 2), [112], "/c1"), `</c1>;rt=oma.lwm2m;ct=112,</c1/1/0>`);
+  assert.equal(
+    objectListPayload(objects, [110, 11542]),
+    `</>;ct="110 11542",</1/0>,</3/0>;ver=1.2,</5>,</3311/0>,</3311/1>`,
+  );
+  assert.equal(
+    objectListPayload(objects.slice(1, 2), [112], "/c1"),
+    `</c1>;rt=oma.lwm2m;ct=112,</c1/1/0>`,
+  );
 });
 
 Deno.test("parseServerUri: schemes, default ports, IPv6", () => {
-  assert.deepEqual(parseServerUri("coap://10.0.0.1"), { scheme: "coap", host: "10.0.0.1", port: 5683 });
+  assert.deepEqual(parseServerUri("coap://10.0.0.1"), {
+    scheme: "coap",
+    host: "10.0.0.1",
+    port: 5683,
+  });
   assert.deepEqual(parseServerUri("coaps://h:1234/x"), { scheme: "coaps", host: "h", port: 1234 });
   assert.deepEqual(parseServerUri("coap://[::1]:5"), { scheme: "coap", host: "::1", port: 5 });
   assert.equal(parseServerUri("ftp://h"), null);

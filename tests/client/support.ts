@@ -6,14 +6,19 @@
  * deadline. Not a test file itself.
  */
 
-import { type Codec, type CoapMessage, type CoapOption, loadCodec } from "../../codec-wasm/mod.ts";
+import { type CoapMessage, type CoapOption, type Codec, loadCodec } from "../../codec-wasm/mod.ts";
 import { OPTION } from "../../codec-wasm/coap_registry.ts";
 import { encodeUint } from "../../codec-wasm/values.ts";
 import { parseConfig } from "../../gateway/config.ts";
 import { type Gateway, startGateway } from "../../gateway/gateway.ts";
 import { createLogger } from "../../gateway/log.ts";
 import type { GatewayEvent } from "../../gateway/server/events.ts";
-import { type ClientEvent, type Lwm2mClient, type Lwm2mClientOptions, startClient } from "../../gateway/client/mod.ts";
+import {
+  type ClientEvent,
+  type Lwm2mClient,
+  type Lwm2mClientOptions,
+  startClient,
+} from "../../gateway/client/mod.ts";
 import type { FactoryConfig, FactoryServer } from "../../gateway/client/factory.ts";
 
 export const codec: Codec = await loadCodec();
@@ -31,11 +36,25 @@ export interface TestGateway {
 }
 
 export async function testGateway(options: { queueWindowMs?: number } = {}): Promise<TestGateway> {
-  const parsed = parseConfig(["--coap-port", "0", "--coaps-port", "off", "--http-port", "0", "--store", "memory", "--host", "127.0.0.1"], {});
+  const parsed = parseConfig([
+    "--coap-port",
+    "0",
+    "--coaps-port",
+    "off",
+    "--http-port",
+    "0",
+    "--store",
+    "memory",
+    "--host",
+    "127.0.0.1",
+  ], {});
   if (parsed.kind !== "config") throw new Error("config");
   const gw = await startGateway(parsed.config, createLogger("error"), {
     coapParams: FAST_COAP,
-    server: { requestTimeoutMs: 3000, ...(options.queueWindowMs ? { queueWindowMs: options.queueWindowMs } : {}) },
+    server: {
+      requestTimeoutMs: 3000,
+      ...(options.queueWindowMs ? { queueWindowMs: options.queueWindowMs } : {}),
+    },
   });
   const events: GatewayEvent[] = [];
   gw.events.subscribe((e) => events.push(e));
@@ -44,13 +63,23 @@ export async function testGateway(options: { queueWindowMs?: number } = {}): Pro
 
 /** A factory configuration with one server at 127.0.0.1:port. */
 export function oneServer(port: number, extra: Partial<FactoryServer> = {}): FactoryConfig {
-  return { servers: [{ shortServerId: 1, uri: `coap://127.0.0.1:${port}`, lifetime: 60, retryTimer: 1, ...extra }] };
+  return {
+    servers: [{
+      shortServerId: 1,
+      uri: `coap://127.0.0.1:${port}`,
+      lifetime: 60,
+      retryTimer: 1,
+      ...extra,
+    }],
+  };
 }
 
 export type TestClient = Lwm2mClient & { close(): Promise<void>; events: ClientEvent[] };
 
 /** A client on its own host bound to 127.0.0.1, collecting its events. */
-export async function testClient(options: Partial<Lwm2mClientOptions> & { endpoint: string }): Promise<TestClient> {
+export async function testClient(
+  options: Partial<Lwm2mClientOptions> & { endpoint: string },
+): Promise<TestClient> {
   const events: ClientEvent[] = [];
   const c = await startClient({
     requestTimeoutMs: 3000,
@@ -66,7 +95,11 @@ export async function testClient(options: Partial<Lwm2mClientOptions> & { endpoi
 }
 
 /** Polls `check` every 10 ms until it returns a truthy value or `timeoutMs` passes (then throws). */
-export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | null | false,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
@@ -76,12 +109,28 @@ export async function waitFor<T>(check: () => T | undefined | null | false, time
   }
 }
 
-export function waitEvent(c: TestClient, type: string, count = 1, timeoutMs = 5000): Promise<ClientEvent> {
-  return waitFor(() => c.events.filter((e) => e.type === type)[count - 1], timeoutMs, `client event ${type} #${count}`);
+export function waitEvent(
+  c: TestClient,
+  type: string,
+  count = 1,
+  timeoutMs = 5000,
+): Promise<ClientEvent> {
+  return waitFor(
+    () => c.events.filter((e) => e.type === type)[count - 1],
+    timeoutMs,
+    `client event ${type} #${count}`,
+  );
 }
 
 export function option(number: number, value: number | string | Uint8Array): CoapOption {
-  return { number, value: typeof value === "number" ? encodeUint(value) : typeof value === "string" ? te.encode(value) : value };
+  return {
+    number,
+    value: typeof value === "number"
+      ? encodeUint(value)
+      : typeof value === "string"
+      ? te.encode(value)
+      : value,
+  };
 }
 
 export function pathOptions(path: string): CoapOption[] {
@@ -89,7 +138,8 @@ export function pathOptions(path: string): CoapOption[] {
 }
 
 export function pathOf(m: CoapMessage): string {
-  return "/" + m.options.filter((o) => o.number === OPTION.URI_PATH).map((o) => td.decode(o.value)).join("/");
+  return "/" +
+    m.options.filter((o) => o.number === OPTION.URI_PATH).map((o) => td.decode(o.value)).join("/");
 }
 
 export function queryOf(m: CoapMessage): string[] {
@@ -101,7 +151,9 @@ export function uintOptionOf(m: CoapMessage, number: number): number | undefined
   return o ? o.value.reduce((n, b) => n * 256 + b, 0) : undefined;
 }
 
-export type ScriptedHandler = (request: CoapMessage) => { code: number; options?: CoapOption[]; payload?: Uint8Array } | null;
+export type ScriptedHandler = (
+  request: CoapMessage,
+) => { code: number; options?: CoapOption[]; payload?: Uint8Array } | null;
 
 /**
  * A raw CoAP peer on 127.0.0.1 playing a server: answers the client's requests with `handler`
@@ -115,7 +167,12 @@ export class ScriptedServer {
   readonly #inbox: CoapMessage[] = [];
   clientAddress: Deno.NetAddr | null = null;
   handler: ScriptedHandler = (r) => {
-    if (r.code === 2 && pathOf(r) === "/rd") return { code: 65, options: [option(OPTION.LOCATION_PATH, "rd"), option(OPTION.LOCATION_PATH, "1")] };
+    if (r.code === 2 && pathOf(r) === "/rd") {
+      return {
+        code: 65,
+        options: [option(OPTION.LOCATION_PATH, "rd"), option(OPTION.LOCATION_PATH, "1")],
+      };
+    }
     if (r.code === 4) return { code: 66 };
     return { code: 68 };
   };
@@ -138,17 +195,38 @@ export class ScriptedServer {
       for await (const [data, from] of this.conn) {
         const m = codec.tryDecodeCoap(data);
         if (m instanceof Error) continue;
-        const copy: CoapMessage = { ...m, token: m.token.slice(), payload: m.payload.slice(), options: m.options.map((o) => ({ number: o.number, value: o.value.slice() })) };
+        const copy: CoapMessage = {
+          ...m,
+          token: m.token.slice(),
+          payload: m.payload.slice(),
+          options: m.options.map((o) => ({ number: o.number, value: o.value.slice() })),
+        };
         if (copy.code >= 1 && copy.code <= 31) {
           this.clientAddress = from as Deno.NetAddr;
           this.received.push(copy);
           const reply = this.handler(copy);
           if (reply) {
-            this.#send({ type: copy.type === 0 ? 2 : 1, code: reply.code, messageId: copy.type === 0 ? copy.messageId : this.#mid++, token: copy.token, options: reply.options ?? [], payload: reply.payload ?? new Uint8Array(0) });
+            this.#send({
+              type: copy.type === 0 ? 2 : 1,
+              code: reply.code,
+              messageId: copy.type === 0 ? copy.messageId : this.#mid++,
+              token: copy.token,
+              options: reply.options ?? [],
+              payload: reply.payload ?? new Uint8Array(0),
+            });
           }
         } else {
           this.#inbox.push(copy);
-          if (copy.type === 0) this.#send({ type: 2, code: 0, messageId: copy.messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) });
+          if (copy.type === 0) {
+            this.#send({
+              type: 2,
+              code: 0,
+              messageId: copy.messageId,
+              token: new Uint8Array(0),
+              options: [],
+              payload: new Uint8Array(0),
+            });
+          }
         }
       }
     } catch { /* closed */ }
@@ -169,26 +247,40 @@ export class ScriptedServer {
   }
 
   /** Sends a CON request to the client and waits for its response (piggybacked or separate). */
-  async request(code: number, path: string, options: CoapOption[] = [], payload: Uint8Array | string = new Uint8Array(0), timeoutMs = 5000): Promise<CoapMessage> {
+  async request(
+    code: number,
+    path: string,
+    options: CoapOption[] = [],
+    payload: Uint8Array | string = new Uint8Array(0),
+    timeoutMs = 5000,
+  ): Promise<CoapMessage> {
     const messageId = this.#mid++;
     const token = new Uint8Array([0xc0, ++this.#token & 0xff, (this.#token >> 8) & 0xff]);
     const body = typeof payload === "string" ? te.encode(payload) : payload;
     const opts = [...pathOptions(path), ...options].sort((a, b) => a.number - b.number);
     this.#send({ type: 0, code, messageId, token, options: opts, payload: body });
     const same = (t: Uint8Array) => t.length === token.length && t.every((b, k) => b === token[k]);
-    const response = await waitFor(() => {
-      const i = this.#inbox.findIndex((m) => m.code !== 0 && same(m.token));
-      return i >= 0 ? this.#inbox.splice(i, 1)[0] : undefined;
-    }, timeoutMs, `the response to ${code} ${path}`);
+    const response = await waitFor(
+      () => {
+        const i = this.#inbox.findIndex((m) => m.code !== 0 && same(m.token));
+        return i >= 0 ? this.#inbox.splice(i, 1)[0] : undefined;
+      },
+      timeoutMs,
+      `the response to ${code} ${path}`,
+    );
     return response;
   }
 
   /** Waits for a message (notification) carrying `token`. */
   waitMessage(match: (m: CoapMessage) => boolean, timeoutMs = 5000): Promise<CoapMessage> {
-    return waitFor(() => {
-      const i = this.#inbox.findIndex(match);
-      return i >= 0 ? this.#inbox.splice(i, 1)[0] : undefined;
-    }, timeoutMs, "a message from the client");
+    return waitFor(
+      () => {
+        const i = this.#inbox.findIndex(match);
+        return i >= 0 ? this.#inbox.splice(i, 1)[0] : undefined;
+      },
+      timeoutMs,
+      "a message from the client",
+    );
   }
 
   close(): void {

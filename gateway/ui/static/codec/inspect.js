@@ -3532,7 +3532,9 @@ function message(e) {
   return e instanceof Error ? e.message : String(e);
 }
 function lwm2mTarget(uriPath) {
-  if (uriPath.length === 0 || uriPath.length > 4 || !uriPath.every((s) => /^\d{1,5}$/.test(s))) return void 0;
+  if (uriPath.length === 0 || uriPath.length > 4 || !uriPath.every((s) => /^\d{1,5}$/.test(s))) {
+    return void 0;
+  }
   return "/" + uriPath.join("/");
 }
 function describeValues(values, models) {

@@ -44,7 +44,11 @@ export function askToken(message = "This gateway needs an API token.") {
         h("h2", {}, "API token"),
         h("p", {}, message, " It is kept in this tab only (sessionStorage)."),
         input,
-        h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Use token")),
+        h(
+          "div",
+          { class: "buttons" },
+          h("button", { type: "submit", class: "primary" }, "Use token"),
+        ),
       ),
     );
     dialog.addEventListener("close", () => {

@@ -35,7 +35,10 @@ async function route() {
     a.classList.toggle("active", a.getAttribute("data-view") === found?.nav);
   }
   if (!found || !found.m) {
-    fill(container, h("p", { class: "error" }, `No page at ${hash}. `, h("a", { href: "#/" }, "Devices")));
+    fill(
+      container,
+      h("p", { class: "error" }, `No page at ${hash}. `, h("a", { href: "#/" }, "Devices")),
+    );
     return;
   }
   const params = found.m.slice(1).map((p) => (p === undefined ? p : decodeURIComponent(p)));

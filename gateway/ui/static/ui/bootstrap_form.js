@@ -10,7 +10,8 @@ import { api, errorText, seg } from "./api.js";
 import { fill, h } from "./dom.js";
 
 /** @param {string} id @param {string} placeholder @param {Record<string, any>} [extra] */
-const input = (id, placeholder, extra = {}) => h("input", { id, placeholder, "aria-label": placeholder, ...extra });
+const input = (id, placeholder, extra = {}) =>
+  h("input", { id, placeholder, "aria-label": placeholder, ...extra });
 
 /** @param {string} id */
 function modeSelect(id) {
@@ -31,15 +32,26 @@ export function bootstrapSection() {
     uri: input("bs-uri", "server URI, e.g. coap://gw.example:5683", { required: true, size: 32 }),
     mode: modeSelect("bs-mode"),
     identity: input("bs-identity", "PSK identity"),
-    key: input("bs-key", "PSK key, hex (write-only)", { type: "password", autocomplete: "new-password" }),
+    key: input("bs-key", "PSK key, hex (write-only)", {
+      type: "password",
+      autocomplete: "new-password",
+    }),
     lifetime: input("bs-lifetime", "lifetime s", { type: "number", value: 300, min: 1 }),
     binding: input("bs-binding", "binding", { value: "U", size: 4 }),
     bsUri: input("bs-bs-uri", "bootstrap server URI (optional)", { size: 32 }),
     bsMode: modeSelect("bs-bs-mode"),
     bsIdentity: input("bs-bs-identity", "bootstrap PSK identity"),
-    bsKey: input("bs-bs-key", "bootstrap PSK key, hex (write-only)", { type: "password", autocomplete: "new-password" }),
+    bsKey: input("bs-bs-key", "bootstrap PSK key, hex (write-only)", {
+      type: "password",
+      autocomplete: "new-password",
+    }),
     del: input("bs-delete", "delete first, e.g. /0,/1", { size: 16 }),
-    objects: h("textarea", { id: "bs-objects", rows: 3, placeholder: '{"/3311/0/5850": false}', spellcheck: "false" }),
+    objects: h("textarea", {
+      id: "bs-objects",
+      rows: 3,
+      placeholder: '{"/3311/0/5850": false}',
+      spellcheck: "false",
+    }),
   };
 
   /** @param {string} text @param {boolean} [bad] */
@@ -50,7 +62,9 @@ export function bootstrapSection() {
 
   /** @param {any} mode @param {any} identity @param {any} key */
   const account = (mode, identity, key) =>
-    mode.value === "psk" ? { securityMode: "psk", identity: identity.value, key: key.value.trim() } : { securityMode: "nosec" };
+    mode.value === "psk"
+      ? { securityMode: "psk", identity: identity.value, key: key.value.trim() }
+      : { securityMode: "nosec" };
 
   function body() {
     /** @type {Record<string, any>} */
@@ -64,7 +78,10 @@ export function bootstrapSection() {
       }],
     };
     if (f.bsUri.value.trim()) {
-      out.bootstrapServer = { uri: f.bsUri.value.trim(), ...account(f.bsMode, f.bsIdentity, f.bsKey) };
+      out.bootstrapServer = {
+        uri: f.bsUri.value.trim(),
+        ...account(f.bsMode, f.bsIdentity, f.bsKey),
+      };
     }
     const del = f.del.value.split(",").map((/** @type {string} */ s) => s.trim()).filter(Boolean);
     if (del.length) out.delete = del;
@@ -99,14 +116,28 @@ export function bootstrapSection() {
     const list = a.body.configs ?? [];
     fill(
       rows,
-      list.length ? null : h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No bootstrap configurations.")),
+      list.length
+        ? null
+        : h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No bootstrap configurations.")),
       list.map((c) =>
         h(
           "tr",
           { "data-endpoint": c.endpoint },
           h("td", {}, c.endpoint),
-          h("td", {}, (c.servers ?? []).map((/** @type {any} */ s) => `${s.shortServerId}: ${s.uri} (${s.securityMode}${s.hasKey ? ", key stored" : ""})`).join("; ")),
-          h("td", {}, c.bootstrapServer ? `${c.bootstrapServer.uri}${c.bootstrapServer.hasKey ? " (key stored)" : ""}` : ""),
+          h(
+            "td",
+            {},
+            (c.servers ?? []).map((/** @type {any} */ s) =>
+              `${s.shortServerId}: ${s.uri} (${s.securityMode}${s.hasKey ? ", key stored" : ""})`
+            ).join("; "),
+          ),
+          h(
+            "td",
+            {},
+            c.bootstrapServer
+              ? `${c.bootstrapServer.uri}${c.bootstrapServer.hasKey ? " (key stored)" : ""}`
+              : "",
+          ),
           h("td", {}, (c.delete ?? []).join(" ")),
           h(
             "td",
@@ -115,7 +146,11 @@ export function bootstrapSection() {
             " ",
             h("button", { type: "button", onclick: () => trigger(c.endpoint) }, "Trigger"),
             " ",
-            h("button", { type: "button", class: "danger", onclick: () => remove(c.endpoint) }, "Delete"),
+            h("button", {
+              type: "button",
+              class: "danger",
+              onclick: () => remove(c.endpoint),
+            }, "Delete"),
           ),
         )
       ),
@@ -125,7 +160,12 @@ export function bootstrapSection() {
   /** @param {string} ep */
   async function trigger(ep) {
     const a = await api("POST", `api/bootstrap/${seg(ep)}/trigger`);
-    say(a.ok ? `Bootstrap triggered on ${ep}${a.status === 202 ? " (queued: asleep)" : ""}.` : errorText(a), !a.ok);
+    say(
+      a.ok
+        ? `Bootstrap triggered on ${ep}${a.status === 202 ? " (queued: asleep)" : ""}.`
+        : errorText(a),
+      !a.ok,
+    );
   }
 
   /** @param {string} ep */
@@ -139,10 +179,33 @@ export function bootstrapSection() {
     "form",
     { id: "bs-form", class: "stack" },
     h("div", { class: "toolbar" }, f.endpoint),
-    h("div", { class: "toolbar" }, h("b", {}, "Server"), f.ssid, f.uri, f.mode, f.identity, f.key, f.lifetime, f.binding),
-    h("div", { class: "toolbar" }, h("b", {}, "Bootstrap server"), f.bsUri, f.bsMode, f.bsIdentity, f.bsKey),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("b", {}, "Server"),
+      f.ssid,
+      f.uri,
+      f.mode,
+      f.identity,
+      f.key,
+      f.lifetime,
+      f.binding,
+    ),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("b", {}, "Bootstrap server"),
+      f.bsUri,
+      f.bsMode,
+      f.bsIdentity,
+      f.bsKey,
+    ),
     h("div", { class: "toolbar" }, h("b", {}, "Delete"), f.del, h("b", {}, "Objects"), f.objects),
-    h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary", id: "bs-save" }, "Save configuration")),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("button", { type: "submit", class: "primary", id: "bs-save" }, "Save configuration"),
+    ),
   );
   form.addEventListener("submit", async (/** @type {SubmitEvent} */ e) => {
     e.preventDefault();
@@ -169,7 +232,15 @@ export function bootstrapSection() {
     h(
       "table",
       { class: "grid" },
-      h("thead", {}, h("tr", {}, ["Endpoint", "Servers", "Bootstrap server", "Delete", ""].map((t) => h("th", {}, t)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Endpoint", "Servers", "Bootstrap server", "Delete", ""].map((t) => h("th", {}, t)),
+        ),
+      ),
       rows,
     ),
   );

@@ -62,11 +62,13 @@ export class LiveChart {
     const t0 = pts[0].t;
     const span = Math.max(1, pts[pts.length - 1].t - t0);
     const x = (/** @type {number} */ t) => PAD + ((t - t0) / span) * (WIDTH - 2 * PAD);
-    const y = (/** @type {number} */ v) => HEIGHT - PAD - ((v - lo) / (hi - lo)) * (HEIGHT - 2 * PAD);
-    const xy = pts.length === 1
-      ? [[WIDTH / 2, y(pts[0].v)]]
-      : pts.map((p) => [x(p.t), y(p.v)]);
-    this.line.setAttribute("points", xy.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" "));
+    const y = (/** @type {number} */ v) =>
+      HEIGHT - PAD - ((v - lo) / (hi - lo)) * (HEIGHT - 2 * PAD);
+    const xy = pts.length === 1 ? [[WIDTH / 2, y(pts[0].v)]] : pts.map((p) => [x(p.t), y(p.v)]);
+    this.line.setAttribute(
+      "points",
+      xy.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" "),
+    );
     this.dots.replaceChildren(
       ...xy.slice(-30).map(([a, b]) => svg("circle", { cx: a.toFixed(1), cy: b.toFixed(1), r: 2 })),
     );

@@ -36,7 +36,14 @@ function formatQuery(ctx) {
 
 /** The dialog field for one resource value. @param {any} r @param {unknown} current */
 function valueField(r, current) {
-  if (r.type === "boolean") return { name: "value", label: "Value", kind: /** @type {const} */ ("bool"), value: current === true };
+  if (r.type === "boolean") {
+    return {
+      name: "value",
+      label: "Value",
+      kind: /** @type {const} */ ("bool"),
+      value: current === true,
+    };
+  }
   if (NUMERIC.has(r.type)) {
     return {
       name: "value",
@@ -46,8 +53,18 @@ function valueField(r, current) {
       required: true,
     };
   }
-  const hint = r.type === "opaque" ? "base64" : r.type === "objlnk" ? `"objectId:instanceId", e.g. 3:0` : undefined;
-  return { name: "value", label: `Value (${r.type})`, kind: /** @type {const} */ ("text"), value: current ?? "", hint };
+  const hint = r.type === "opaque"
+    ? "base64"
+    : r.type === "objlnk"
+    ? `"objectId:instanceId", e.g. 3:0`
+    : undefined;
+  return {
+    name: "value",
+    label: `Value (${r.type})`,
+    kind: /** @type {const} */ ("text"),
+    value: current ?? "",
+    hint,
+  };
 }
 
 /** Current values under an instance, keyed by resource id (writable ones only). @param {TreeNode} node @param {OpContext} ctx */
@@ -55,7 +72,9 @@ function writableValues(node, ctx) {
   /** @type {Record<string, unknown>} */
   const out = {};
   const writable = new Set(
-    (node.model?.resources ?? []).filter((/** @type {any} */ r) => r.operations.includes("W")).map((/** @type {any} */ r) => String(r.id)),
+    (node.model?.resources ?? []).filter((/** @type {any} */ r) => r.operations.includes("W")).map((
+      /** @type {any} */ r,
+    ) => String(r.id)),
   );
   for (const [path, v] of ctx.values) {
     if (!path.startsWith(node.path + "/")) continue;
@@ -97,7 +116,12 @@ export async function runOperation(op, node, ctx) {
         title: `Write ${node.path}`,
         intro: "Values by resource id relative to this path (or full paths).",
         fields: [
-          { name: "values", label: "Values (JSON)", kind: "json", value: writableValues(node, ctx) },
+          {
+            name: "values",
+            label: "Values (JSON)",
+            kind: "json",
+            value: writableValues(node, ctx),
+          },
           {
             name: "mode",
             label: "Mode",
@@ -109,7 +133,9 @@ export async function runOperation(op, node, ctx) {
         submit: "Write",
       });
       if (!form || !form.values) return;
-      await call(form.mode === "put" ? "PUT" : "PATCH", path + formatQuery(ctx), { values: form.values });
+      await call(form.mode === "put" ? "PUT" : "PATCH", path + formatQuery(ctx), {
+        values: form.values,
+      });
       return;
     }
     case "execute": {
@@ -169,7 +195,13 @@ export async function runOperation(op, node, ctx) {
       for (const name of ATTRIBUTES) {
         const text = String(form[name] ?? "").trim();
         if (text === "") continue;
-        body[name] = text === "null" ? null : text === "true" ? true : text === "false" ? false : Number(text);
+        body[name] = text === "null"
+          ? null
+          : text === "true"
+          ? true
+          : text === "false"
+          ? false
+          : Number(text);
       }
       await call("PUT", `${path}/attributes`, body);
       return;

@@ -114,3 +114,25 @@ export function debounce(fn, ms) {
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/**
+ * Calls `fn` at most once per `ms` while calls keep coming, always once more after the last one
+ * (a steady event stream cannot starve it, unlike `debounce`).
+ * @param {() => void} fn
+ * @param {number} ms
+ * @returns {() => void}
+ */
+export function throttle(fn, ms) {
+  let last = 0;
+  /** @type {number|undefined} */
+  let timer;
+  return () => {
+    if (timer !== undefined) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      last = Date.now();
+      fn();
+    }, wait);
+  };
+}

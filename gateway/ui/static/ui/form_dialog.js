@@ -27,7 +27,9 @@ function control(f) {
     return h(
       "select",
       { id, name: f.name },
-      (f.options ?? []).map(([v, label]) => h("option", { value: v, selected: v === f.value }, label)),
+      (f.options ?? []).map(([v, label]) =>
+        h("option", { value: v, selected: v === f.value }, label)
+      ),
     );
   }
   if (f.kind === "json") {
@@ -87,7 +89,11 @@ export function formDialog(spec) {
         "div",
         { class: "buttons" },
         h("button", { type: "button", value: "cancel", class: "cancel" }, "Cancel"),
-        h("button", { type: "submit", value: "ok", class: spec.danger ? "danger" : "primary" }, spec.submit),
+        h(
+          "button",
+          { type: "submit", value: "ok", class: spec.danger ? "danger" : "primary" },
+          spec.submit,
+        ),
       ),
     );
     const dialog = h("dialog", { class: "dialog op-dialog" }, form);
@@ -102,7 +108,10 @@ export function formDialog(spec) {
         error.textContent = `Not valid JSON: ${/** @type {Error} */ (err).message}`;
       }
     });
-    /** @type {HTMLElement} */ (form.querySelector(".cancel")).addEventListener("click", () => dialog.close());
+    /** @type {HTMLElement} */ (form.querySelector(".cancel")).addEventListener(
+      "click",
+      () => dialog.close(),
+    );
     dialog.addEventListener("close", () => {
       dialog.remove();
       resolve(result);

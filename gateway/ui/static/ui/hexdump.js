@@ -39,7 +39,10 @@ export function hexDump(bytes, marks = {}) {
     for (let i = 0; i < row.length; i++) {
       const offset = at + i;
       const cls = part(offset) + (offset === marks.errorOffset ? " p-error" : "");
-      hex.push(h("span", { class: cls, title: `offset ${offset}` }, row[i].toString(16).padStart(2, "0")), " ");
+      hex.push(
+        h("span", { class: cls, title: `offset ${offset}` }, row[i].toString(16).padStart(2, "0")),
+        " ",
+      );
       const c = row[i];
       ascii.push(h("span", { class: cls }, c >= 32 && c < 127 ? String.fromCharCode(c) : "."));
     }
@@ -54,12 +57,21 @@ export function hexDump(bytes, marks = {}) {
     );
   }
   if (marks.errorOffset !== undefined && marks.errorOffset >= bytes.length) {
-    lines.push(h("div", { class: "hex-line p-error" }, `(decoding stopped at offset ${marks.errorOffset}, past the end)`));
+    lines.push(
+      h(
+        "div",
+        { class: "hex-line p-error" },
+        `(decoding stopped at offset ${marks.errorOffset}, past the end)`,
+      ),
+    );
   }
   const legend = h(
     "div",
     { class: "hex-legend" },
-    [["p-header", "header"], ["p-token", "token"], ["p-options", "options"], ["p-marker", "payload marker"], ["p-payload", "payload"]]
+    [["p-header", "header"], ["p-token", "token"], ["p-options", "options"], [
+      "p-marker",
+      "payload marker",
+    ], ["p-payload", "payload"]]
       .map(([cls, label]) => h("span", { class: cls }, label)),
   );
   return h("div", { class: "hexdump", id: "hexdump" }, legend, lines);

@@ -15,31 +15,11 @@ import {
   parseHexText,
   toHex,
 } from "../codec/inspect.js";
-import { clock, fill, h, show } from "./dom.js";
+import { fill, h, show } from "./dom.js";
+import { EXAMPLES } from "./inspector_examples.js";
+import { captureView, requestPathOf } from "./inspector_capture.js";
 import { hexDump } from "./hexdump.js";
 import { jsonTree } from "./json_tree.js";
-
-/** Known messages to start from (built with the codec and the content encoders). */
-const EXAMPLES = [
-  ["GET /3/0/0, Accept TLV", "41 01 12 34 7a b1 33 01 30 01 30 62 2d 16"],
-  [
-    "Register /rd (link-format)",
-    "42022a01510cb2726411283a65703d6c616d702d3137066c743d333030096c776d326d3d312e3103623d55ff3c2f3e3b63743d2236302031313020313132203131353432222c3c2f312f303e2c3c2f332f303e2c3c2f333331312f303e",
-  ],
-  [
-    "2.05 Content, TLV of /3/0 (path /3/0)",
-    "61452a027ac22d16ffc800144f70656e204d6f62696c6520416c6c69616e6365c801164c69676874776569676874204d324d20436c69656e74c1095788070842000ed842011388",
-    "/3/0",
-  ],
-  [
-    "Notification, SenML JSON",
-    "52452a030b0e610c616eff5b7b22626e223a222f333330332f302f222c226e223a2235373030222c2276223a32322e357d2c7b226e223a2235373031222c227673223a2243656c227d5d",
-  ],
-  ["2.05 Content, SenML CBOR", "61452a0411c170ff82a321682f333331312f302f00643538353004f5a2006435383531021850"],
-  ["2.05 Content, LwM2M CBOR", "61452a0512c22d18ffa182190cef00a21916daf51916db1850"],
-  ["PUT /3311/0/5850 = 1 (text)", "41032a0613b4333331310130043538353010ff31"],
-  ["Malformed: token length 9", "49 01 12 34 01 02 03 04 05 06 07 08 09"],
-];
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const hexInput = $("hex");
@@ -100,13 +80,20 @@ function valuesTable(values) {
 /** Renders the description of `bytes`. @param {Uint8Array} bytes */
 async function decode(bytes) {
   const { codec, models } = await codecReady;
-  const d = describeDatagram(codec, models, bytes, { target: targetInput.value.trim() || undefined });
+  /** @type {any} the description's shape is documented in gateway/ui/describe_datagram.ts */
+  const d = describeDatagram(codec, models, bytes, {
+    target: targetInput.value.trim() || undefined,
+  });
   if (!d.ok) {
     fill(
       result,
       section(
         "Not a valid CoAP message",
-        h("p", { class: "error", id: "decode-error" }, `${d.error.name} (${d.error.code}) at byte ${d.error.offset}`),
+        h(
+          "p",
+          { class: "error", id: "decode-error" },
+          `${d.error.name} (${d.error.code}) at byte ${d.error.offset}`,
+        ),
         h("p", { class: "muted" }, d.error.message),
       ),
       section("Bytes", hexDump(bytes, { errorOffset: d.error.offset })),
@@ -129,20 +116,35 @@ async function decode(bytes) {
       String(o.number),
       o.name,
       o.value !== undefined
-        ? [h("code", {}, show(o.value)), o.mediaType ? h("span", { class: "muted" }, ` ${o.mediaType}`) : null]
-        : o.hex !== undefined ? h("code", {}, `0x${o.hex}`) : h("span", { class: "muted" }, "(empty)"),
+        ? [
+          h("code", {}, show(o.value)),
+          o.mediaType ? h("span", { class: "muted" }, ` ${o.mediaType}`) : null,
+        ]
+        : o.hex !== undefined
+        ? h("code", {}, `0x${o.hex}`)
+        : h("span", { class: "muted" }, "(empty)"),
     ]),
     "options",
   );
   const payloadParts = [];
   if (p.length === 0) payloadParts.push(h("p", { class: "muted" }, "No payload."));
   else {
-    payloadParts.push(h("p", { id: "payload-format" }, h("b", {}, p.formatName), ` · ${p.length} bytes`));
-    if (p.error) payloadParts.push(h("p", { class: "error" }, `Could not decode: ${show(p.error)}`));
+    payloadParts.push(
+      h("p", { id: "payload-format" }, h("b", {}, p.formatName), ` · ${p.length} bytes`),
+    );
+    if (p.error) {
+      payloadParts.push(h("p", { class: "error" }, `Could not decode: ${show(p.error)}`));
+    }
     if (p.values && Object.keys(p.values).length) payloadParts.push(valuesTable(p.values));
     if (p.valuesError) payloadParts.push(h("p", { class: "muted" }, `Values: ${p.valuesError}`));
     if (p.valuesNote) payloadParts.push(h("p", { class: "muted" }, `Values: ${p.valuesNote}.`));
-    payloadParts.push(h("div", { id: "payload-tree" }, jsonTree(payloadTree(p), { openDepth: 4, label: "payload" })));
+    payloadParts.push(
+      h(
+        "div",
+        { id: "payload-tree" },
+        jsonTree(payloadTree(p), { openDepth: 4, label: "payload" }),
+      ),
+    );
   }
   fill(
     result,
@@ -151,12 +153,21 @@ async function decode(bytes) {
       { class: "summary", id: "summary" },
       h("b", {}, `${m.type} ${m.code}`),
       m.uri ? [" ", h("code", {}, m.uri)] : null,
-      h("span", { class: "muted" }, ` · MID ${m.messageId} · token ${m.token || "none"} · ${d.length} bytes`),
+      h(
+        "span",
+        { class: "muted" },
+        ` · MID ${m.messageId} · token ${m.token || "none"} · ${d.length} bytes`,
+      ),
     ),
     h("div", { class: "columns" }, section("Header", header), section("Options", options)),
     section("Payload", ...payloadParts),
     section("Bytes", hexDump(bytes, { payloadLength: p.length })),
-    h("details", { class: "card" }, h("summary", {}, "Full description (JSON)"), jsonTree(d, { openDepth: 1 })),
+    h(
+      "details",
+      { class: "card" },
+      h("summary", {}, "Full description (JSON)"),
+      jsonTree(d, { openDepth: 1 }),
+    ),
   );
 }
 
@@ -179,59 +190,40 @@ function fromInput() {
   }
   const bytes = parseHexText(text);
   if (!bytes) {
-    fill(result, h("p", { class: "error", id: "decode-error" }, "Not hex: use pairs of 0-9 a-f (spaces, colons and line breaks are fine)."));
+    fill(
+      result,
+      h(
+        "p",
+        { class: "error", id: "decode-error" },
+        "Not hex: use pairs of 0-9 a-f (spaces, colons and line breaks are fine).",
+      ),
+    );
     return;
   }
   syncUrl(bytes);
   decode(bytes);
 }
 
-/** Opens a capture or a file of bytes. @param {File} file */
+/** Opens a capture or a file of bytes: lists its datagrams and decodes the first. @param {File} file */
 async function openFile(file) {
+  /** @type {any} a CaptureFile (gateway/ui/capture.ts) */
   const capture = parseCapture(new Uint8Array(await file.arrayBuffer()));
+  const { codec } = await codecReady;
   const list = capture.datagrams;
   /** @param {any} dg */
   const pick = (dg) => {
     hexInput.value = toHex(dg.bytes);
-    for (const tr of frames.querySelectorAll("tr.frame")) tr.classList.toggle("selected", tr.dataset.frame === String(dg.frame));
+    const target = requestPathOf(codec, list, dg);
+    if (target !== undefined || targetInput.dataset.auto) {
+      targetInput.value = target ?? "";
+      targetInput.dataset.auto = target ? "1" : "";
+    }
+    for (const tr of frames.querySelectorAll("tr.frame")) {
+      tr.classList.toggle("selected", tr.dataset.frame === String(dg.frame));
+    }
     fromInput();
   };
-  if (capture.kind === "raw" || capture.kind === "hex") {
-    fill(frames, h("p", { class: "muted" }, `${file.name}: ${list[0].bytes.length} bytes (${capture.kind === "hex" ? "hex text" : "one datagram"})`));
-    pick(list[0]);
-    return;
-  }
-  const { codec } = await codecReady;
-  const rows = list.map((dg) => {
-    const m = codec.tryDecodeCoap(dg.bytes);
-    const what = m instanceof Error ? "not CoAP" : `${["CON", "NON", "ACK", "RST"][m.type]} ${m.code >> 5}.${String(m.code & 31).padStart(2, "0")}`;
-    return h(
-      "tr",
-      { class: "frame", "data-frame": dg.frame, onclick: () => pick(dg) },
-      h("td", {}, String(dg.frame)),
-      h("td", {}, dg.timeMs ? clock(new Date(dg.timeMs).toISOString()) : ""),
-      h("td", { class: "mono" }, `${dg.source ?? ""} → ${dg.destination ?? ""}`),
-      h("td", {}, String(dg.bytes.length)),
-      h("td", {}, what),
-    );
-  });
-  fill(
-    frames,
-    h(
-      "p",
-      { class: "muted", id: "capture-info" },
-      `${file.name}: ${capture.kind}, ${list.length} UDP datagram${list.length === 1 ? "" : "s"}` +
-        (capture.skipped ? `, ${capture.skipped} other frames skipped` : "") + (capture.note ? ` (${capture.note})` : ""),
-    ),
-    list.length
-      ? h(
-        "table",
-        { class: "grid frames" },
-        h("thead", {}, h("tr", {}, ["Frame", "Time", "From → to", "Bytes", "CoAP"].map((t) => h("th", {}, t)))),
-        h("tbody", {}, rows),
-      )
-      : null,
-  );
+  fill(frames, captureView(file.name, capture, codec, pick));
   if (list.length) pick(list[0]);
 }
 
@@ -253,18 +245,22 @@ hexInput.addEventListener("input", () => {
   clearTimeout(typing);
   typing = setTimeout(fromInput, 150);
 });
-targetInput.addEventListener("change", fromInput);
+targetInput.addEventListener("change", () => {
+  targetInput.dataset.auto = "";
+  fromInput();
+});
 $("file").addEventListener("change", (/** @type {Event} */ e) => {
   const f = /** @type {HTMLInputElement} */ (e.target).files?.[0];
   if (f) openFile(f);
 });
 const drop = $("drop");
-for (const type of ["dragenter", "dragover"]) {
-  document.addEventListener(type, (/** @type {DragEvent} */ e) => {
-    e.preventDefault();
-    drop.classList.add("over");
-  });
-}
+/** @param {DragEvent} e */
+const dragging = (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+};
+document.addEventListener("dragenter", dragging);
+document.addEventListener("dragover", dragging);
 document.addEventListener("dragleave", () => drop.classList.remove("over"));
 document.addEventListener("drop", (/** @type {DragEvent} */ e) => {
   e.preventDefault();

@@ -168,7 +168,12 @@ export class ObjectTree {
 
   /** @param {string} instancePath @param {any} r @param {any} model */
   resourceRow(instancePath, r, model) {
-    const node = { path: `${instancePath}/${r.id}`, level: /** @type {const} */ ("resource"), model, resource: r };
+    const node = {
+      path: `${instancePath}/${r.id}`,
+      level: /** @type {const} */ ("resource"),
+      model,
+      resource: r,
+    };
     return row(node, this.onOp, resourceLabel(r));
   }
 
@@ -178,7 +183,13 @@ export class ObjectTree {
     if (!m || this.el.querySelector(`.node[data-path="${m[0]}"]`)) return;
     const box = this.instanceBoxes.get(m[1]);
     if (!box) return;
-    const r = { id: Number(m[2]), name: "(unknown resource)", operations: "RW", type: "?", multiple: false };
+    const r = {
+      id: Number(m[2]),
+      name: "(unknown resource)",
+      operations: "RW",
+      type: "?",
+      multiple: false,
+    };
     box.append(this.resourceRow(m[1], r, this.instanceModels.get(m[1])));
   }
 

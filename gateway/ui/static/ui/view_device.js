@@ -16,14 +16,26 @@ import { jsonTree } from "./json_tree.js";
 import { ObjectTree } from "./object_tree.js";
 import { statusBadge, statusOf } from "./status.js";
 
-const FORMATS = ["", "senml-cbor", "senml-json", "lwm2m-cbor", "tlv", "text", "cbor", "opaque", "json"];
+const FORMATS = [
+  "",
+  "senml-cbor",
+  "senml-json",
+  "lwm2m-cbor",
+  "tlv",
+  "text",
+  "cbor",
+  "opaque",
+  "json",
+];
 const MAX_LOG = 40;
 const MAX_EVENTS = 60;
 
 /** One-line summary of an event. @param {any} e */
 function eventSummary(e) {
   if (e.values) return Object.entries(e.values).map(([p, v]) => `${p} = ${show(v)}`).join(", ");
-  if (e.registration) return `lifetime ${e.registration.lifetime} s, ${e.registration.objectLinks.length} links`;
+  if (e.registration) {
+    return `lifetime ${e.registration.lifetime} s, ${e.registration.objectLinks.length} links`;
+  }
   if (e.type === "firmwareProgress") return `${e.status} ${e.progress?.percent ?? ""}%`;
   if (e.error) return String(e.error);
   if (e.requestId) return `${e.requestId} ${e.state ?? ""}`;
@@ -50,7 +62,11 @@ export function mount(container, params) {
     FORMATS.map((f) => h("option", { value: f }, f ? `format: ${f}` : "format: automatic")),
   );
   const facts = h("dl", { class: "facts", id: "facts" });
-  const chartsBox = h("div", { id: "charts", class: "charts" }, h("p", { class: "muted" }, "Observe a numeric resource to chart it."));
+  const chartsBox = h(
+    "div",
+    { id: "charts", class: "charts" },
+    h("p", { class: "muted" }, "Observe a numeric resource to chart it."),
+  );
   const opLog = h("ol", { id: "op-log", class: "log" });
   const eventLog = h("ol", { id: "events", class: "log" });
   const message = h("p", { class: "error", hidden: true });
@@ -68,7 +84,11 @@ export function mount(container, params) {
     markObserved: (path, on) => tree.markObserved(path, on),
   };
 
-  const deregister = h("button", { type: "button", class: "danger", id: "deregister" }, "Deregister");
+  const deregister = h(
+    "button",
+    { type: "button", class: "danger", id: "deregister" },
+    "Deregister",
+  );
   deregister.addEventListener("click", async () => {
     const sure = await formDialog({
       title: `Deregister ${endpoint}?`,
@@ -117,7 +137,15 @@ export function mount(container, params) {
     /** @type {Array<[string, any]>} */
     const items = [
       ["Last seen", h("span", { class: "seen", title: reg.lastSeenAt }, ago(reg.lastSeenAt, now))],
-      ["Lifetime", h("span", { class: "left", title: reg.expiresAt }, `${reg.lifetime} s`, live ? ` (${countdown(reg.expiresAt, now)} left)` : "")],
+      [
+        "Lifetime",
+        h(
+          "span",
+          { class: "left", title: reg.expiresAt },
+          `${reg.lifetime} s`,
+          live ? ` (${countdown(reg.expiresAt, now)} left)` : "",
+        ),
+      ],
       ["Binding", `${reg.binding}${reg.queueMode ? ", queue mode" : ""}`],
       ["LwM2M", reg.lwm2mVersion],
       ["Address", h("code", {}, reg.address)],
@@ -145,7 +173,9 @@ export function mount(container, params) {
       h("span", { class: "muted" }, ` ${a.ms} ms`),
       queued ? h("span", {}, " queued: the device is asleep") : null,
       !a.ok ? h("div", { class: "error" }, errorText(a)) : null,
-      a.body && typeof a.body === "object" ? jsonTree(a.body, { openDepth: 0, label: "answer" }) : null,
+      a.body && typeof a.body === "object"
+        ? jsonTree(a.body, { openDepth: 0, label: "answer" })
+        : null,
     );
     opLog.prepend(li);
     while (opLog.children.length > MAX_LOG) opLog.lastElementChild?.remove();
@@ -161,7 +191,9 @@ export function mount(container, params) {
       if (typeof v !== "number") continue;
       let chart = charts.get(p);
       if (!chart) {
-        const node = tree.el.querySelector(`.node[data-path="${p.split("/").slice(0, 4).join("/")}"]`);
+        const node = tree.el.querySelector(
+          `.node[data-path="${p.split("/").slice(0, 4).join("/")}"]`,
+        );
         chart = new LiveChart(p, node?.dataset.name ?? "", node?.dataset.units ?? "");
         if (charts.size === 0) chartsBox.replaceChildren();
         charts.set(p, chart);
@@ -188,7 +220,8 @@ export function mount(container, params) {
 
   /** @param {any} next */
   async function setRegistration(next) {
-    const linksChanged = !reg || JSON.stringify(reg.objectLinks) !== JSON.stringify(next.objectLinks);
+    const linksChanged = !reg ||
+      JSON.stringify(reg.objectLinks) !== JSON.stringify(next.objectLinks);
     reg = next;
     status = statusOf(reg);
     message.hidden = true;
@@ -220,8 +253,7 @@ export function mount(container, params) {
       switch (e.type) {
         case "registered":
         case "updated":
-          if (e.type === "registered") observed.clear(); // a new registration starts without them
-          setRegistration(e.registration);
+          setRegistration(e.registration); // the gateway re-issues observations after a Register
           break;
         case "deregistered":
         case "expired":

@@ -4,11 +4,12 @@
  * devices: the browser never holds more than one page. Search is an endpoint prefix. Rows update
  * live from the event stream (registered/updated/deregistered/expired/sleeping/awake); last seen
  * and the lifetime countdown tick every second; new registrations are counted, not inserted (the
- * page keeps its place). The total comes from the gateway's /metrics gauge.
+ * page keeps its place). The total is the gateway's /metrics gauge, re-read (at most every 2 s)
+ * when registrations come and go.
  */
 
 import { api, apiUrl, errorText } from "./api.js";
-import { ago, countdown, debounce, fill, h } from "./dom.js";
+import { ago, countdown, debounce, fill, h, throttle } from "./dom.js";
 import { EventStream } from "./events.js";
 import { statusBadge, statusOf } from "./status.js";
 
@@ -68,7 +69,12 @@ export function mount(container) {
   const next = h("button", { id: "next", type: "button" }, "Next ›");
   const info = h("span", { id: "page-info", class: "muted" });
   const total = h("span", { id: "total", class: "muted" });
-  const banner = h("button", { id: "new-registrations", type: "button", class: "banner", hidden: true });
+  const banner = h("button", {
+    id: "new-registrations",
+    type: "button",
+    class: "banner",
+    hidden: true,
+  });
   const tbody = h("tbody", { id: "devices" });
   const error = h("p", { class: "error", hidden: true });
 
@@ -95,11 +101,11 @@ export function mount(container) {
     ),
   );
 
-  /** @type {number|null} registered clients (the /metrics gauge, then kept by events) */
-  let totalCount = null;
-  const showTotal = () => {
-    total.textContent = totalCount === null ? "" : `${totalCount.toLocaleString()} registered`;
-  };
+  /** Re-reads the registered-clients gauge, at most every 2 s while events come. */
+  const refreshTotal = throttle(async () => {
+    const n = await totalRegistrations();
+    total.textContent = n === null ? "" : `${n.toLocaleString()} registered`;
+  }, 2000);
 
   /** @param {any} reg @param {string} status */
   function rowOf(reg, status) {
@@ -109,7 +115,11 @@ export function mount(container) {
       h("td", {}, h("a", { href: `#/device/${encodeURIComponent(reg.endpoint)}` }, reg.endpoint)),
       h("td", { class: "status" }, statusBadge(status)),
       h("td", { class: "seen", title: reg.lastSeenAt }, ago(reg.lastSeenAt)),
-      h("td", { class: "left", title: reg.expiresAt }, status === "expired" || status === "deregistered" ? "" : countdown(reg.expiresAt)),
+      h(
+        "td",
+        { class: "left", title: reg.expiresAt },
+        status === "expired" || status === "deregistered" ? "" : countdown(reg.expiresAt),
+      ),
       h("td", {}, reg.binding + (reg.queueMode ? " (queue)" : "")),
       h("td", { class: "mono" }, reg.address),
       h("td", { class: "mono" }, objectIds(reg)),
@@ -126,12 +136,23 @@ export function mount(container) {
     rows.set(endpoint, { reg, status, tr });
   }
 
+  /** Each load's number: only the newest answer is shown (typing fires several). */
+  let loads = 0;
+  /** Row events that arrived while a page was loading, applied to the new rows after it. */
+  /** @type {any[] | null} */
+  let pending = null;
+
   async function load() {
+    const mine = ++loads;
+    pending ??= [];
     const query = new URLSearchParams({ limit: String(state.limit) });
     if (state.prefix) query.set("prefix", state.prefix);
     const cursor = state.cursors[state.page];
     if (cursor !== undefined) query.set("cursor", cursor);
     const answer = await api("GET", `api/clients?${query}`);
+    if (mine !== loads) return;
+    const missed = pending ?? [];
+    pending = null;
     if (!answer.ok) {
       error.hidden = false;
       error.textContent = errorText(answer);
@@ -147,19 +168,43 @@ export function mount(container) {
     });
     fill(
       tbody,
-      trs.length ? trs : h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No registrations match.")),
+      trs.length
+        ? trs
+        : h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No registrations match.")),
     );
     state.nextCursor = answer.body.nextCursor;
     prev.disabled = state.page === 0;
     next.disabled = state.nextCursor === null;
     const first = state.page * state.limit + 1;
     info.textContent = trs.length
-      ? `${first}–${first + trs.length - 1}${state.prefix ? ` starting with “${state.prefix}”` : ""}`
+      ? `${first}–${first + trs.length - 1}${
+        state.prefix ? ` starting with “${state.prefix}”` : ""
+      }`
       : "";
     state.newCount = 0;
     banner.hidden = true;
-    totalCount = await totalRegistrations();
-    showTotal();
+    for (const e of missed) rowEvent(e);
+    refreshTotal();
+  }
+
+  /** A registration event on the rows shown. @param {any} e */
+  function rowEvent(e) {
+    const row = rows.get(e.endpoint);
+    if (e.type === "registered" || e.type === "updated") {
+      if (row) update(e.endpoint, e.registration, statusOf(e.registration));
+      else if (e.type === "registered" && e.endpoint.startsWith(state.prefix)) {
+        state.newCount++;
+        banner.hidden = false;
+        banner.textContent = `${state.newCount} new registration${
+          state.newCount > 1 ? "s" : ""
+        }: reload`;
+      }
+    } else if (row && (e.type === "deregistered" || e.type === "expired")) {
+      update(e.endpoint, row.reg, e.type);
+    } else if (row && (e.type === "sleeping" || e.type === "awake")) {
+      const reg = { ...row.reg, sleeping: e.type === "sleeping", lastSeenAt: e.time };
+      update(e.endpoint, reg, statusOf(reg));
+    }
   }
 
   const restart = () => {
@@ -167,10 +212,13 @@ export function mount(container) {
     state.page = 0;
     load();
   };
-  search.addEventListener("input", debounce(() => {
-    state.prefix = search.value.trim();
-    restart();
-  }, 250));
+  search.addEventListener(
+    "input",
+    debounce(() => {
+      state.prefix = search.value.trim();
+      restart();
+    }, 250),
+  );
   size.addEventListener("change", () => {
     state.limit = Number(size.value);
     restart();
@@ -192,25 +240,11 @@ export function mount(container) {
     types: LIVE_TYPES,
     onReconnect: () => load(),
     onEvent(e) {
-      if (totalCount !== null) {
-        if (e.type === "registered" && !e.replaced) totalCount++;
-        if (e.type === "deregistered" || e.type === "expired") totalCount--;
-        showTotal();
+      if (e.type === "registered" || e.type === "deregistered" || e.type === "expired") {
+        refreshTotal();
       }
-      const row = rows.get(e.endpoint);
-      if (e.type === "registered" || e.type === "updated") {
-        if (row) update(e.endpoint, e.registration, statusOf(e.registration));
-        else if (e.type === "registered" && e.endpoint.startsWith(state.prefix)) {
-          state.newCount++;
-          banner.hidden = false;
-          banner.textContent = `${state.newCount} new registration${state.newCount > 1 ? "s" : ""}: reload`;
-        }
-      } else if (row && (e.type === "deregistered" || e.type === "expired")) {
-        update(e.endpoint, row.reg, e.type);
-      } else if (row && (e.type === "sleeping" || e.type === "awake")) {
-        const reg = { ...row.reg, sleeping: e.type === "sleeping", lastSeenAt: e.time };
-        update(e.endpoint, reg, statusOf(reg));
-      }
+      if (pending) pending.push(e);
+      else rowEvent(e);
     },
   });
 
@@ -219,7 +253,10 @@ export function mount(container) {
     for (const { reg, status, tr } of rows.values()) {
       /** @type {HTMLElement} */ (tr.querySelector(".seen")).textContent = ago(reg.lastSeenAt, now);
       if (status !== "expired" && status !== "deregistered") {
-        /** @type {HTMLElement} */ (tr.querySelector(".left")).textContent = countdown(reg.expiresAt, now);
+        /** @type {HTMLElement} */ (tr.querySelector(".left")).textContent = countdown(
+          reg.expiresAt,
+          now,
+        );
       }
     }
   }, 1000);

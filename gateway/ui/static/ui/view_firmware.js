@@ -31,7 +31,11 @@ export function mount(container) {
     h("option", { value: "client" }, "device"),
     h("option", { value: "group" }, "group"),
   );
-  const target = h("input", { type: "text", id: "fw-target", placeholder: "endpoint or group name" });
+  const target = h("input", {
+    type: "text",
+    id: "fw-target",
+    placeholder: "endpoint or group name",
+  });
   const method = h(
     "select",
     { id: "fw-method", "aria-label": "method" },
@@ -53,7 +57,15 @@ export function mount(container) {
       h(
         "table",
         { class: "grid" },
-        h("thead", {}, h("tr", {}, ["Image", "Name", "Size", "SHA-256", "Uploaded", ""].map((t) => h("th", {}, t)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["Image", "Name", "Size", "SHA-256", "Uploaded", ""].map((t) => h("th", {}, t)),
+          ),
+        ),
         images,
       ),
     ),
@@ -71,7 +83,17 @@ export function mount(container) {
       h(
         "table",
         { class: "grid" },
-        h("thead", {}, h("tr", {}, ["Endpoint", "Method", "Status", "Progress", "State", "Result", "Updated"].map((t) => h("th", {}, t)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["Endpoint", "Method", "Status", "Progress", "State", "Result", "Updated"].map((t) =>
+              h("th", {}, t)
+            ),
+          ),
+        ),
         jobs,
       ),
     ),
@@ -100,11 +122,24 @@ export function mount(container) {
           h("td", {}, size(i.size)),
           h("td", { class: "mono", title: i.sha256 }, i.sha256.slice(0, 16) + "…"),
           h("td", {}, clock(i.createdAt)),
-          h("td", {}, h("button", { type: "button", class: "danger", onclick: () => remove(i.image) }, "Delete")),
+          h(
+            "td",
+            {},
+            h(
+              "button",
+              { type: "button", class: "danger", onclick: () => remove(i.image) },
+              "Delete",
+            ),
+          ),
         )
       ),
     );
-    fill(imageSelect, list.map((i) => h("option", { value: i.image }, `${i.name ?? i.image.slice(0, 12)} (${size(i.size)})`)));
+    fill(
+      imageSelect,
+      list.map((i) =>
+        h("option", { value: i.image }, `${i.name ?? i.image.slice(0, 12)} (${size(i.size)})`)
+      ),
+    );
   }
 
   /** @param {string} id */
@@ -123,12 +158,22 @@ export function mount(container) {
       { "data-endpoint": job.endpoint, class: `job ${status}` },
       h("td", {}, h("a", { href: `#/device/${encodeURIComponent(job.endpoint)}` }, job.endpoint)),
       h("td", {}, job.method),
-      h("td", { class: "job-status" }, h("span", { class: `badge ${status}` }, status), job.message ? h("div", { class: "error" }, job.message) : null),
+      h(
+        "td",
+        { class: "job-status" },
+        h("span", { class: `badge ${status}` }, status),
+        job.message ? h("div", { class: "error" }, job.message) : null,
+      ),
       h(
         "td",
         {},
         h("progress", { max: 100, value: status === "succeeded" ? 100 : percent }),
-        h("span", { class: "muted" }, ` ${percent}%`, job.progress?.size ? ` of ${size(job.progress.size)}` : ""),
+        h(
+          "span",
+          { class: "muted" },
+          ` ${percent}%`,
+          job.progress?.size ? ` of ${size(job.progress.size)}` : "",
+        ),
       ),
       h("td", {}, job.stateName ?? ""),
       h("td", {}, job.resultName ?? ""),
@@ -167,7 +212,12 @@ export function mount(container) {
     if (!a.ok) return say(errorText(a), true);
     for (const r of a.body.results ?? []) {
       if (r.status === 202) showJob(r.body);
-      else showJob({ endpoint: r.endpoint, method: body.method, status: "failed", message: r.body?.error?.message });
+      else {showJob({
+          endpoint: r.endpoint,
+          method: body.method,
+          status: "failed",
+          message: r.body?.error?.message,
+        });}
     }
     say(`Started on ${a.body.succeeded} of ${a.body.results?.length ?? 0} members.`);
   });

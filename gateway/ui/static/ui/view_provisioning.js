@@ -16,7 +16,11 @@ export function mount(container) {
 
 function securitySection() {
   const rows = h("tbody", { id: "security-list" });
-  const endpoint = h("input", { id: "sec-endpoint", placeholder: "endpoint, e.g. lamp-17", required: true });
+  const endpoint = h("input", {
+    id: "sec-endpoint",
+    placeholder: "endpoint, e.g. lamp-17",
+    required: true,
+  });
   const mode = h(
     "select",
     { id: "sec-mode", "aria-label": "security mode" },
@@ -30,7 +34,11 @@ function securitySection() {
     autocomplete: "new-password",
     placeholder: "PSK key as hex (write-only)",
   });
-  const save = h("button", { type: "submit", class: "primary", id: "sec-save" }, "Save credentials");
+  const save = h(
+    "button",
+    { type: "submit", class: "primary", id: "sec-save" },
+    "Save credentials",
+  );
   const message = h("p", { class: "muted", id: "sec-message" });
   const syncMode = () => {
     identity.disabled = key.disabled = mode.value !== "psk";
@@ -64,7 +72,11 @@ function securitySection() {
             {},
             h("button", { type: "button", onclick: () => edit(c) }, "Edit"),
             " ",
-            h("button", { type: "button", class: "danger", onclick: () => remove(c.endpoint) }, "Delete"),
+            h("button", {
+              type: "button",
+              class: "danger",
+              onclick: () => remove(c.endpoint),
+            }, "Delete"),
           ),
         )
       ),
@@ -122,7 +134,11 @@ function securitySection() {
     h(
       "table",
       { class: "grid" },
-      h("thead", {}, h("tr", {}, ["Endpoint", "Mode", "Identity", "Key", ""].map((t) => h("th", {}, t)))),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["Endpoint", "Mode", "Identity", "Key", ""].map((t) => h("th", {}, t))),
+      ),
       rows,
     ),
   );
