@@ -41,6 +41,7 @@ const here = new URL("./", import.meta.url);
 const path = (rel: string, base = here) => decodeURIComponent(new URL(rel, base).pathname);
 const repoPath = path("../../");
 const DRIVER = path("gateway_driver.ts");
+const HTTP_LOAD = path("http_load.ts");
 const DEVICES = path("devices.mjs");
 const LOAD_CLIENT = path("../coap_rtt/load_client.mjs");
 const ECHO_SERVERS = path("../coap_rtt/servers.ts");
@@ -197,6 +198,7 @@ function kill(c: Child): void {
 
 interface Gateway extends Child {
   coapPort: number;
+  httpPort: number;
   pid: number;
   tmpDir: string | null;
 }
@@ -222,7 +224,12 @@ async function startGateway(store: "memory" | "file", extraFlags: string[] = [])
   const hello = await nextJson(c, 30_000, "start");
   if (!hello.ready) throw new Error(`gateway: unexpected ${JSON.stringify(hello)}`);
   // the same object as in `children`, so stopping it is tracked
-  return Object.assign(c, { coapPort: hello.coapPort as number, pid: c.child.pid, tmpDir });
+  return Object.assign(c, {
+    coapPort: hello.coapPort as number,
+    httpPort: hello.httpPort as number,
+    pid: c.child.pid,
+    tmpDir,
+  });
 }
 
 async function stopGateway(g: Gateway): Promise<void> {
@@ -377,9 +384,10 @@ async function regPart(o: Options): Promise<RegRow[]> {
 // ---------------------------------------------------------------------------------------------
 // part 2: reads per second vs the bare echo
 
-type ReadTarget = "read" | "echo" | "rawget" | "echo-reuse";
+type ReadTarget = "read" | "http" | "echo" | "rawget" | "echo-reuse";
 
 const READ_LABELS: Record<ReadTarget, string> = {
+  http: "HTTP-bridged Read: 64 concurrent GET /api/clients/{ep}/3/0/0 from another process",
   read: "**LwM2M Read** (server.perform read /3/0/0: gateway -> Node device -> gateway)",
   echo: "**bare Deno UDP echo** (Node load client -> Deno.listenDatagram echo -> client)",
   rawget: "diagnostic: bare Deno requester (raw GET from the gateway process -> same devices)",
@@ -490,6 +498,43 @@ async function readRun(
   };
 }
 
+/** HTTP-bridged Reads (issue 6): the same devices and path, requested over the HTTP API. */
+async function httpRun(
+  g: Gateway,
+  devicesPid: number,
+  o: Options,
+): Promise<Omit<ReadRow, "target" | "round">> {
+  const g0 = cpuUs(g.pid);
+  const d0 = cpuUs(devicesPid);
+  const load = spawn("http-load", Deno.execPath(), [
+    "run",
+    "--allow-net=127.0.0.1",
+    HTTP_LOAD,
+    "--port",
+    String(g.httpPort),
+    "--count",
+    String(o.readDevices),
+    "--concurrency",
+    String(o.inflight),
+    "--warmup",
+    String(o.warmupMs),
+    "--duration",
+    String(o.durationMs),
+  ]);
+  const r = await nextJson(load, o.warmupMs + o.durationMs + 30_000, "http reads");
+  children.delete(load);
+  await load.child.status;
+  const total = r.total as number;
+  return {
+    rate: r.rate as number,
+    p50us: r.p50us as number,
+    p99us: r.p99us as number,
+    lost: r.failed as number,
+    denoCpuUsPerRt: (cpuUs(g.pid) - g0) / total,
+    nodeCpuUsPerRt: +((cpuUs(devicesPid) - d0) / total).toFixed(2),
+  };
+}
+
 async function readPart(o: Options): Promise<{ rows: ReadRow[]; notes: string[] }> {
   console.log(
     `\n== reads/s: ${o.readDevices} devices, ${o.inflight} in flight, ${o.warmupMs} ms warm-up + ` +
@@ -518,7 +563,7 @@ async function readPart(o: Options): Promise<{ rows: ReadRow[]; notes: string[] 
     const echo = await startEcho("echo");
     const echoReuse = await startEcho("echo-reuse");
     echoes.push(echo, echoReuse);
-    const targets: ReadTarget[] = ["read", "echo", "rawget", "echo-reuse"];
+    const targets: ReadTarget[] = ["read", "http", "echo", "rawget", "echo-reuse"];
     for (let round = 1; round <= o.runs; round++) {
       const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
       for (const t of order) {
@@ -526,6 +571,8 @@ async function readPart(o: Options): Promise<{ rows: ReadRow[]; notes: string[] 
           ? await echoRun(echo, o)
           : t === "echo-reuse"
           ? await echoRun(echoReuse, o)
+          : t === "http"
+          ? await httpRun(g, devices.child.pid, o)
           : await readRun(g, devices.child.pid, t, o);
         rows.push({ target: t, round, ...r });
         console.log(
@@ -735,7 +782,7 @@ function regTable(rows: RegRow[], stores: string[]): string {
 }
 
 function readTable(rows: ReadRow[]): { text: string; ratio: number; ratioReuse: number } {
-  const targets: ReadTarget[] = ["read", "echo", "rawget", "echo-reuse"];
+  const targets: ReadTarget[] = ["read", "http", "echo", "rawget", "echo-reuse"];
   const med = (t: ReadTarget) => median(rows.filter((r) => r.target === t).map((r) => r.rate));
   const body = targets.filter((t) => rows.some((r) => r.target === t)).map((t) => {
     const rs = rows.filter((r) => r.target === t);
@@ -764,6 +811,13 @@ function readTable(rows: ReadRow[]): { text: string; ratio: number; ratioReuse: 
     ...["", "", "", "", ""],
   ]);
   body.push(["Read / echo-reuse", `${(100 * ratioReuse).toFixed(0)}%`, ...["", "", "", "", ""]]);
+  if (rows.some((r) => r.target === "http")) {
+    body.push([
+      "**HTTP-bridged Read / direct Read** (issue 6 goal ≥ 50%)",
+      `**${(100 * med("http") / med("read")).toFixed(0)}%**`,
+      ...["", "", "", "", ""],
+    ]);
+  }
   body.push([
     "Read / bare Deno requester",
     `${(100 * med("read") / med("rawget")).toFixed(0)}%`,

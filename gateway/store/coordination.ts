@@ -33,9 +33,16 @@ export interface Coordination {
   /**
    * Reserves `size` consecutive values of counter `name` in `scope` and returns the first one
    * (counters start at 0 and only grow while the scope exists). With `owner`, reserves only while
-   * `owner` holds the scope's lease, and returns null otherwise.
+   * `owner` holds the scope's lease, and returns null otherwise. With `floor`, the counter is first
+   * raised to at least `floor` (e.g. a reservation recorded before the counter existed).
    */
-  reserveBlock(scope: string, name: string, size: number, owner?: string): Promise<number | null>;
+  reserveBlock(
+    scope: string,
+    name: string,
+    size: number,
+    owner?: string,
+    floor?: number,
+  ): Promise<number | null>;
   /** True for exactly one caller per (scope, token) until `ttlMs` passed. */
   claimOnce(scope: string, token: string, ttlMs: number): Promise<boolean>;
   /** Forgets the lease and the counters of `scope` (claims end with their own ttl). */
@@ -56,9 +63,11 @@ export function coordinationOf(store: Store, clock: () => number = Date.now): Co
   return isCoordinating(store) ? store.coordination : new LocalCoordination(store, clock);
 }
 
-export function checkPositiveInteger(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${what} must be a positive integer, got ${value}`);
+export function checkPositiveInteger(value: number, what: string, orZero = false): void {
+  if (!Number.isSafeInteger(value) || value < (orZero ? 0 : 1)) {
+    throw new RangeError(
+      `${what} must be a ${orZero ? "non-negative" : "positive"} integer, got ${value}`,
+    );
   }
 }
 
@@ -108,12 +117,20 @@ export class LocalCoordination implements Coordination {
     return Promise.resolve(true);
   }
 
-  reserveBlock(scope: string, name: string, size: number, owner?: string): Promise<number | null> {
+  reserveBlock(
+    scope: string,
+    name: string,
+    size: number,
+    owner?: string,
+    floor = 0,
+  ): Promise<number | null> {
     checkPositiveInteger(size, "block size");
+    checkPositiveInteger(floor, "counter floor", true);
     const work = this.#chain.then(async () => {
       if (owner !== undefined && this.#lease(scope)?.owner !== owner) return null;
       const key = `${scope}\n${name}`;
-      const first = (await this.#store.get<number>(NAMESPACES.counter, key)) ?? 0;
+      const stored = (await this.#store.get<number>(NAMESPACES.counter, key)) ?? 0;
+      const first = Math.max(stored, floor);
       await this.#store.put(NAMESPACES.counter, key, first + size);
       return first;
     });

@@ -77,6 +77,16 @@ export function coordinationContract(
     assert.equal(await a.reserveBlock("dtls:s9", "e", 100, "node-a"), null);
   });
 
+  test("a floor raises a counter before the reservation and never lowers it", async (a, b) => {
+    assert.equal(await a.reserveBlock("dtls:f", "e", 10, undefined, 5000), 5000);
+    assert.equal(await b.reserveBlock("dtls:f", "e", 10, undefined, 100), 5010);
+    assert.equal(await b.reserveBlock("dtls:f", "e", 1), 5020);
+    await assert.rejects(
+      async () => await a.reserveBlock("dtls:f", "e", 1, undefined, -1),
+      RangeError,
+    );
+  });
+
   test("dropScope forgets lease and counters", async (a, b) => {
     await a.acquireLease("dtls:gone", "node-a", 5000);
     await a.reserveBlock("dtls:gone", "e", 50);
