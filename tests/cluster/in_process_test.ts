@@ -3,7 +3,8 @@
  * a lifetime expiry is decided once (each node's bus shows one `expired`, not two); a request to a
  * sleeping queue-mode device made on B is queued by its owner A, and GET /api/requests/{id} on B
  * follows it to `done`; after A stops (its `bye`), B takes the device over at once and reads it;
- * an observation made through B is cancelled through B on A; registrations stay mirrored.
+ * an observation made through B is cancelled through B on A; DTLS credentials put on one node are
+ * indexed on the other; a node whose pub/sub connection dropped rereads the store.
  * Ignored when LWM2M_TEST_REDIS is not set (tests/support/redis.ts).
  */
 
@@ -23,7 +24,9 @@ import {
   uintOpt,
   waitUntil,
 } from "../integration/lwm2m/helpers.ts";
-import { dropPrefix, redisTest, testPrefix } from "../support/redis.ts";
+import { RedisStore } from "../../gateway/store/redis.ts";
+import { connectRedis } from "../../gateway/store/redis_link.ts";
+import { dropPrefix, rawLink, redisTest, testPrefix } from "../support/redis.ts";
 import { pathOf, ScriptedDevice } from "../support/scripted_device.ts";
 
 const OPTIONS: GatewayOptions = {
@@ -33,7 +36,10 @@ const OPTIONS: GatewayOptions = {
 };
 
 /** Runs `body` with two nodes on one fresh key prefix; stops both and drops the keys. */
-function twoNodes(name: string, body: (a: TestGateway, b: TestGateway) => Promise<void>): void {
+function twoNodes(
+  name: string,
+  body: (a: TestGateway, b: TestGateway, env: { redis: string; prefix: string }) => Promise<void>,
+): void {
   redisTest(`cluster (in process): ${name}`, async (redis) => {
     const prefix = testPrefix();
     const store = `${redis}/0?prefix=${prefix}`;
@@ -43,7 +49,7 @@ function twoNodes(name: string, body: (a: TestGateway, b: TestGateway) => Promis
       throw e;
     });
     try {
-      await body(a, b);
+      await body(a, b, { redis, prefix });
     } finally {
       await a.stop();
       await b.stop();
@@ -148,5 +154,24 @@ twoNodes(
     assert.deepEqual(a.gateway.security.psk("psk-dev-id")?.key, Uint8Array.fromHex("00112233"));
     assert.equal((await http(a, "/api/security/psk-dev", { method: "DELETE" })).ok, true);
     await waitUntil(() => b.gateway.security.psk("psk-dev-id") === undefined, "B to forget it");
+  },
+);
+
+twoNodes(
+  "after its subscriber reconnects, a node rereads what it may have missed",
+  async (a, b, env) => {
+    await registered(a, "template");
+    // A registration written behind the nodes' backs (never announced) ...
+    const hidden = { ...a.server.get("template")!, endpoint: "hidden", registrationId: "feedface" };
+    const raw = new RedisStore(await connectRedis(env.redis), { prefix: env.prefix });
+    await raw.put("registration", "hidden", hidden);
+    await raw.close();
+    assert.equal(b.server.get("hidden"), undefined);
+    // ... is picked up once the pub/sub connections drop and come back.
+    const admin = await rawLink(env.redis);
+    await admin.command(["CLIENT", "KILL", "TYPE", "pubsub"]);
+    await admin.close();
+    await waitUntil(() => b.server.get("hidden") !== undefined, "B to resync", 10_000);
+    await waitUntil(() => a.server.get("hidden") !== undefined, "A to resync", 10_000);
   },
 );
