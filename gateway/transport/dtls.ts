@@ -30,6 +30,7 @@ import {
   toHex,
 } from "../dtls/mod.ts";
 import { NAMESPACES, type Store } from "../store/store.ts";
+import { coordinationOf } from "../store/coordination.ts";
 import { type DatagramTransport, formatPeer, parsePeer } from "./datagram.ts";
 import { bindUdp } from "./udp.ts";
 
@@ -83,6 +84,13 @@ export interface DtlsTransport extends DatagramTransport {
 }
 
 const DEFAULT_RESERVE_BLOCK = 1000;
+/**
+ * Ownership lease of a session (issue 10: one owner at a time, atomic on Redis). Renewed with
+ * every sequence-number reservation and on establish/restore; a node that cannot take or renew
+ * it closes its copy silently. A node restarting after a crash gets a crashed owner's sessions
+ * back once this lease has run out (Redis; the embedded stores keep leases in memory).
+ */
+const SESSION_LEASE_MS = 60_000;
 
 function cryptoRandom(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
@@ -124,11 +132,19 @@ export async function startDtlsTransport(options: DtlsTransportOptions): Promise
   };
 
   let restored = 0;
+  const coordination = store ? coordinationOf(store, clock) : null;
   if (store) {
     const now = clock();
     const idleBefore = now - core.limits.idleTimeoutMs;
     for (const { key, value } of await store.list<StoredDtlsSession>(NAMESPACES.dtlsSession)) {
-      const conn = value.lastActivityMs > idleBefore ? importSession(core, value, now) : null;
+      if (value.lastActivityMs <= idleBefore) {
+        await store.delete(NAMESPACES.dtlsSession, key);
+        continue;
+      }
+      // One owner at a time: a session another live node holds is left to it.
+      const lease = await coordination!.acquireLease(`dtls:${key}`, owner, SESSION_LEASE_MS);
+      if (!lease.held) continue;
+      const conn = importSession(core, value, now);
       if (!conn) {
         await store.delete(NAMESPACES.dtlsSession, key);
         continue;
@@ -172,9 +188,10 @@ export async function startDtlsTransport(options: DtlsTransportOptions): Promise
     inOrder(session, async () => {
       const conn = core.bySession.get(session);
       if (!conn || conn.phase !== "established") return;
-      if (checkOwner) {
+      const lease = await coordination!.acquireLease(`dtls:${session}`, owner, SESSION_LEASE_MS);
+      if (checkOwner || !lease.held) {
         const current = await store.get<StoredDtlsSession>(NAMESPACES.dtlsSession, session);
-        if (current && current.owner !== owner) {
+        if (!lease.held || (current && current.owner !== owner)) {
           // Another server took the session over: one owner at a time, ours ends silently.
           run(serverClose(core, session, clock(), "owned by another server", false));
           return;
