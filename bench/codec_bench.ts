@@ -5,7 +5,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import coapPacket from "npm:coap-packet@1.1.1";
+import coapPacket from "coap-packet";
 import { loadCodec } from "../codec-wasm/mod.ts";
 import { deviceTlv, typicalMessages } from "./messages.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import coapPacket from "npm:coap-packet@1.1.1";
+import coapPacket from "coap-packet";
 import { loadCodec } from "../codec-wasm/mod.ts";
 import { deviceTlv, typicalMessages } from "./messages.ts";
 
@@ -56,9 +56,21 @@ const tlvObject = median(() => codec.decodeTlv(tlv));
 const entries = deviceTlv();
 const tlvEncode = median(() => codec.encodeTlv(entries));
 
-console.log(`date: ${new Date().toISOString()}, Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`);
-console.log("| message | coap-packet.parse | decode, table form | decode, object API | coap-packet.generate | encodeCoap |");
+console.log(
+  `date: ${
+    new Date().toISOString()
+  }, Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs`,
+);
+console.log(
+  "| message | coap-packet.parse | decode, table form | decode, object API | coap-packet.generate | encodeCoap |",
+);
 console.log("|---|--:|--:|--:|--:|--:|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-console.log(`\nbatched decode (decodeCoapBatch of 256 mixed, copy included): ${fmt(perMessage)} per message`);
-console.log(`Device TLV (${tlv.length} B): decode rows ${fmt(tlvRows)}, decode objects ${fmt(tlvObject)}, encode ${fmt(tlvEncode)}`);
+console.log(
+  `\nbatched decode (decodeCoapBatch of 256 mixed, copy included): ${fmt(perMessage)} per message`,
+);
+console.log(
+  `Device TLV (${tlv.length} B): decode rows ${fmt(tlvRows)}, decode objects ${
+    fmt(tlvObject)
+  }, encode ${fmt(tlvEncode)}`,
+);

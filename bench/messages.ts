@@ -5,7 +5,7 @@
  */
 
 import type { CoapMessage, Codec, TlvEntry } from "../codec-wasm/mod.ts";
-import { encodeTlvInteger, encodeTlvString, encodeUint } from "../codec-wasm/values.ts";
+import { encodeTlvInteger, encodeUint } from "../codec-wasm/values.ts";
 
 const te = new TextEncoder();
 const s = (text: string) => te.encode(text);

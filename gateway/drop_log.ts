@@ -16,7 +16,9 @@ export function createDropLogger(log: Logger, windowMs = 10_000, clock: () => nu
       w.suppressed++;
       return;
     }
-    const more = w && w.suppressed > 0 ? ` (+${w.suppressed} more ${reason} drops in the previous window)` : "";
+    const more = w && w.suppressed > 0
+      ? ` (+${w.suppressed} more ${reason} drops in the previous window)`
+      : "";
     windows.set(reason, { startMs: now, suppressed: 0 });
     log.info(`coap drop from ${peer}: ${reason}${detail ? ` (${detail})` : ""}${more}`);
   };

@@ -12,7 +12,9 @@ export class Lwm2mPath {
   constructor(ids: readonly number[]) {
     if (ids.length > 4) throw new RangeError("an LwM2M path has at most 4 levels");
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new RangeError(`bad LwM2M id ${id}`);
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
+        throw new RangeError(`bad LwM2M id ${id}`);
+      }
     }
     this.ids = ids;
   }
@@ -42,7 +44,9 @@ export class Lwm2mPath {
     return this.ids[3];
   }
   get level(): "root" | "object" | "instance" | "resource" | "resourceInstance" {
-    return (["root", "object", "instance", "resource", "resourceInstance"] as const)[this.ids.length];
+    return (["root", "object", "instance", "resource", "resourceInstance"] as const)[
+      this.ids.length
+    ];
   }
 
   child(id: number): Lwm2mPath {

@@ -9,7 +9,15 @@ import { MemoryStore } from "../../../gateway/store/memory.ts";
 
 /** An app without an LwM2M server (only the operational routes matter here). */
 function deps(metrics: GatewayMetrics, nowMs: () => number): HttpDeps {
-  return { metrics, nowMs, server: null, models: coreModels(), events: new EventBus(), store: new MemoryStore(), apiToken: null };
+  return {
+    metrics,
+    nowMs,
+    server: null,
+    models: coreModels(),
+    events: new EventBus(),
+    store: new MemoryStore(),
+    apiToken: null,
+  };
 }
 
 Deno.test("GET /healthz answers {status: ok}", async () => {
