@@ -179,3 +179,41 @@ export function tcpProxy(port: number): TcpProxy {
     },
   };
 }
+
+/**
+ * Serves `page` at / and `assets` (path -> body and content type) on 127.0.0.1, opens it in
+ * headless Chromium, and resolves with the JSON the page POSTs to /result (bounded: 30 s). The
+ * page's console lines come back too, for failure messages.
+ */
+export async function runPage(
+  page: string,
+  assets: Record<string, { body: BodyInit; type: string }>,
+): Promise<{ result: Record<string, unknown>; console: string[] }> {
+  const { promise: result, resolve } = Promise.withResolvers<Record<string, unknown>>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/") return new Response(page, { headers: { "content-type": "text/html" } });
+    const asset = assets[path];
+    if (asset) return new Response(asset.body, { headers: { "content-type": asset.type } });
+    if (path === "/result" && req.method === "POST") {
+      resolve(await req.json());
+      return new Response("ok");
+    }
+    return new Response("not found", { status: 404 });
+  });
+  const browser = await openBrowser();
+  const lines: string[] = [];
+  try {
+    browser.page.on("console", (msg) => lines.push(`${msg.type()}: ${msg.text()}`));
+    await browser.page.goto(`http://127.0.0.1:${server.addr.port}/`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no result from the page in 30 s")), 30_000);
+    });
+    const r = await Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+    return { result: r, console: [...lines, ...browser.errors] };
+  } finally {
+    await browser.close();
+    await server.shutdown();
+  }
+}

@@ -6,21 +6,11 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 
-/** Debian's chromium package; the CHROMIUM_PATH env var overrides it. */
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+import { CHROMIUM, haveChromium, runPage } from "./browser_support.ts";
+
 const root = new URL("../../", import.meta.url);
 
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const haveChromium = exists(CHROMIUM);
 if (!haveChromium) {
   console.warn(
     `SKIPPED tests/browser/codec_browser_test.ts: ${CHROMIUM} not found (apt-get install chromium)`,
@@ -73,51 +63,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "codec_browser_" });
     const codecJs = await bundleCodec(dir);
     const wasm = await Deno.readFile(new URL("codec-wasm/build/codec.wasm", root));
-    const { promise: result, resolve } = Promise.withResolvers<Record<string, unknown>>();
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/") return new Response(PAGE, { headers: { "content-type": "text/html" } });
-        if (path === "/codec.js") {
-          return new Response(codecJs, { headers: { "content-type": "text/javascript" } });
-        }
-        if (path === "/codec.wasm") {
-          return new Response(wasm, { headers: { "content-type": "application/wasm" } });
-        }
-        if (path === "/result" && req.method === "POST") {
-          resolve(await req.json());
-          return new Response("ok");
-        }
-        return new Response("not found", { status: 404 });
-      },
-    );
-    // A persistent context on a fresh directory is how playwright takes --user-data-dir.
-    const browser = await chromium.launchPersistentContext(`${dir}/profile`, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    const consoleLines: string[] = [];
     try {
-      const page = await browser.newPage();
-      page.on("console", (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
-      page.on("pageerror", (err) => consoleLines.push(`pageerror: ${err.message}`));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("no result from the page in 30 s")), 30_000);
+      const { result: r, console: consoleLines } = await runPage(PAGE, {
+        "/codec.js": { body: codecJs, type: "text/javascript" },
+        "/codec.wasm": { body: wasm, type: "application/wasm" },
       });
-      const r = await Promise.race([result, timeout]).finally(() => clearTimeout(timer));
       assert.equal(r.error, undefined, `page error: ${r.error}\n${consoleLines.join("\n")}`);
       assert.equal(r.hasDeno, false);
       assert.equal(r.type, 0); // CON
@@ -148,8 +98,6 @@ Deno.test({
         0x16,
       ]);
     } finally {
-      await browser.close();
-      await server.shutdown();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },

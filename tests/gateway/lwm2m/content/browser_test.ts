@@ -7,17 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+import { CHROMIUM, haveChromium, runPage } from "../../../browser/browser_support.ts";
+
 const root = new URL("../../../../", import.meta.url);
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
 if (!haveChromium) {
   console.warn(`SKIPPED tests/gateway/lwm2m/content/browser_test.ts: ${CHROMIUM} not found`);
 }
@@ -75,49 +68,11 @@ Deno.test({
       "the bundle must not reach the native addon",
     );
     const wasm = await Deno.readFile(new URL("codec-wasm/build/codec.wasm", root));
-    const { promise: result, resolve } = Promise.withResolvers<Record<string, unknown>>();
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/") return new Response(PAGE, { headers: { "content-type": "text/html" } });
-        if (path === "/content.js") {
-          return new Response(js, { headers: { "content-type": "text/javascript" } });
-        }
-        if (path === "/codec.wasm") {
-          return new Response(wasm, { headers: { "content-type": "application/wasm" } });
-        }
-        if (path === "/result" && req.method === "POST") {
-          resolve(await req.json());
-          return new Response("ok");
-        }
-        return new Response("not found", { status: 404 });
-      },
-    );
-    const browser = await chromium.launchPersistentContext(`${dir}/profile`, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    const lines: string[] = [];
     try {
-      const page = await browser.newPage();
-      page.on("console", (msg) => lines.push(`${msg.type()}: ${msg.text()}`));
-      page.on("pageerror", (err) => lines.push(`pageerror: ${err.message}`));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("no result from the page in 30 s")), 30_000);
+      const { result: r, console: lines } = await runPage(PAGE, {
+        "/content.js": { body: js, type: "text/javascript" },
+        "/codec.wasm": { body: wasm, type: "application/wasm" },
       });
-      const r = await Promise.race([result, timeout]).finally(() => clearTimeout(timer));
       assert.equal(r.error, undefined, `page error: ${r.error}\n${lines.join("\n")}`);
       assert.equal(r.hasDeno, false);
       assert.deepEqual(r.senmlCbor, [["/3303/0/5700", 22.5]]);
@@ -127,8 +82,6 @@ Deno.test({
       assert.deepEqual(r.half, [0xf9, 0x4d, 0xa0]);
       assert.equal(r.json, "9007199254740992");
     } finally {
-      await browser.close();
-      await server.shutdown();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
