@@ -2702,7 +2702,9 @@ var Lwm2mPath = class _Lwm2mPath {
   constructor(ids) {
     if (ids.length > 4) throw new RangeError("an LwM2M path has at most 4 levels");
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new RangeError(`bad LwM2M id ${id}`);
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
+        throw new RangeError(`bad LwM2M id ${id}`);
+      }
     }
     this.ids = ids;
   }
